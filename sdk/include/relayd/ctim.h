@@ -1,0 +1,4 @@
+#ifndef RELAYD_CTIM_H
+#define RELAYD_CTIM_H
+/* placeholder */
+#endif

@@ -1,0 +1,4 @@
+#ifndef RELAYD_SDK_H
+#define RELAYD_SDK_H
+/* placeholder */
+#endif

@@ -1,0 +1,2 @@
+/* placeholder */
+typedef int relayd_placeholder_mock;
