@@ -1,3 +1,403 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: module not written yet */
-typedef int relayd_placeholder_server;
+/* Listening socket, workers (one loop + evhttp each), signals, drain, reload. */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "generation.h"
+#include "jwks.h"
+#include "log.h"
+#include "loop.h"
+#include "offload.h"
+#include "router.h"
+
+struct worker {
+	struct loop *loop;
+	struct evhttp *http;
+	struct evhttp_bound_socket *bound;
+	pthread_t thread;
+	bool started;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	struct generation *current;
+	struct loop *main_loop;
+	struct worker *workers;
+	int n_workers;
+	int workers_running;
+	const struct server_options *opt;
+	struct event *drain_timer;
+	bool stopping;
+} srv = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+struct generation *server_current_generation(void)
+{
+	pthread_mutex_lock(&srv.lock);
+	struct generation *g = srv.current;
+	generation_ref(g);
+	pthread_mutex_unlock(&srv.lock);
+	return g;
+}
+
+static void replace_generation(struct generation *g)
+{
+	pthread_mutex_lock(&srv.lock);
+	struct generation *old = srv.current;
+	srv.current = g;
+	pthread_mutex_unlock(&srv.lock);
+	if (old)
+		generation_unref(old);
+}
+
+/* ---- socket ---------------------------------------------------------- */
+
+static int open_listener(const struct conf *conf, char *bound, size_t bound_len)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+	                         .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+	struct addrinfo *ai = NULL;
+	char port[8];
+	snprintf(port, sizeof(port), "%d", conf->listen_port);
+	int rc = getaddrinfo(conf->listen_host, port, &hints, &ai);
+	if (rc != 0) {
+		log_emit(RELAYD_LOG_ERROR, NULL, NULL, "cannot resolve listen address %s: %s",
+		         conf->listen, gai_strerror(rc));
+		return -1;
+	}
+	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int one = 1;
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 4096) != 0) {
+		log_emit(RELAYD_LOG_ERROR, NULL, NULL, "cannot listen on %s: %s", conf->listen,
+		         strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(ai);
+		return -1;
+	}
+	freeaddrinfo(ai);
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	getsockname(fd, (struct sockaddr *)&ss, &sl);
+	char host[INET6_ADDRSTRLEN] = "?";
+	int p = 0;
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		p = ntohs(in->sin_port);
+	} else if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		p = ntohs(in6->sin6_port);
+	}
+	snprintf(bound, bound_len, ss.ss_family == AF_INET6 ? "[%s]:%d" : "%s:%d", host, p);
+	return fd;
+}
+
+static int write_ready_file(const char *path, const char *bound)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "%s\n", bound);
+	if (fclose(f) != 0)
+		return -1;
+	return rename(tmp, path);
+}
+
+/* ---- workers --------------------------------------------------------- */
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+	router_dispatch(arg, req);
+}
+
+static uint64_t largest_max_body(const struct conf *conf)
+{
+	uint64_t m = conf->max_body;
+	for (size_t i = 0; i < conf->n_plugins; i++)
+		if (conf->plugins[i].max_body > m)
+			m = conf->plugins[i].max_body;
+	return m;
+}
+
+static int worker_setup(struct worker *w, int index, int fd, const struct conf *conf)
+{
+	w->loop = loop_new(index);
+	if (!w->loop)
+		return -1;
+	w->http = evhttp_new(w->loop->base);
+	if (!w->http)
+		return -1;
+	/* Every method reaches the router, which answers 405 in the mount's
+	 * envelope; evhttp's own 501 would be HTML (DECISIONS.md §1). */
+	evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+	                                        EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	                                        EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+	                                        EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+	/* evhttp's limit is the largest mount's; each mount's own limit is
+	 * checked by the router so its 413 comes in the mount's envelope. */
+	evhttp_set_max_body_size(w->http, (ev_ssize_t)largest_max_body(conf) + 1);
+	evhttp_set_max_headers_size(w->http, (ev_ssize_t)conf->max_headers * 8192);
+	evhttp_set_timeout(w->http, 120);
+	evhttp_set_gencb(w->http, on_request, w->loop);
+	int dfd = dup(fd);
+	if (dfd < 0)
+		return -1;
+	w->bound = evhttp_accept_socket_with_handle(w->http, dfd);
+	return w->bound ? 0 : -1;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	loop_set_current(w->loop);
+	event_base_dispatch(w->loop->base);
+	return NULL;
+}
+
+static void worker_exited_on_main(void *arg)
+{
+	(void)arg;
+	if (--srv.workers_running == 0)
+		event_base_loopexit(srv.main_loop->base, NULL);
+}
+
+static void *worker_thread(void *arg)
+{
+	worker_main(arg);
+	loop_post(srv.main_loop, worker_exited_on_main, NULL);
+	return NULL;
+}
+
+/* Runs on each worker: no new connections, exit once in-flight calls end. */
+static void worker_stop_accepting(void *arg)
+{
+	struct worker *w = arg;
+	if (w->bound) {
+		evhttp_del_accept_socket(w->http, w->bound);
+		w->bound = NULL;
+	}
+	loop_drain(w->loop);
+}
+
+static void worker_force_exit(void *arg)
+{
+	struct worker *w = arg;
+	event_base_loopexit(w->loop->base, NULL);
+}
+
+/* ---- signals --------------------------------------------------------- */
+
+static void on_drain_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	log_emit(RELAYD_LOG_WARN, NULL, NULL, "drain_ms passed with requests in flight; stopping");
+	for (int i = 0; i < srv.n_workers; i++)
+		loop_post(srv.workers[i].loop, worker_force_exit, &srv.workers[i]);
+}
+
+static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	(void)arg;
+	/* The running generation's drain_ms: a reload may have changed it. */
+	const struct conf *conf = srv.current->conf;
+	if (srv.stopping)
+		return;
+	srv.stopping = true;
+	log_emit(RELAYD_LOG_INFO, NULL, NULL, "signal %d: draining for at most %lld ms", (int)sig,
+	         (long long)conf->drain_ms);
+	for (int i = 0; i < srv.n_workers; i++)
+		loop_post(srv.workers[i].loop, worker_stop_accepting, &srv.workers[i]);
+	srv.drain_timer = evtimer_new(srv.main_loop->base, on_drain_timeout, NULL);
+	struct timeval tv = {(time_t)(conf->drain_ms / 1000), (suseconds_t)((conf->drain_ms % 1000) * 1000)};
+	evtimer_add(srv.drain_timer, &tv);
+}
+
+static void reload(void)
+{
+	char err[1024];
+	struct conf *conf = NULL;
+	if (conf_load(srv.opt->config_path, &conf, err, sizeof(err)) != 0) {
+		log_emit(RELAYD_LOG_ERROR, NULL, NULL, "reload refused, keeping the running config: %s",
+		         err);
+		return;
+	}
+	struct generation *g = NULL;
+	if (generation_build(conf, srv.main_loop, &g, err, sizeof(err)) != 0) {
+		conf_free(conf);
+		log_emit(RELAYD_LOG_ERROR, NULL, NULL, "reload refused, keeping the running config: %s",
+		         err);
+		return;
+	}
+	const struct conf *old = srv.current->conf;
+	if (strcmp(old->listen, conf->listen) != 0 || old->workers != conf->workers)
+		log_emit(RELAYD_LOG_WARN, NULL, NULL,
+		         "listen and workers changes take effect only after a restart");
+	log_init(conf->log_format == CONF_LOG_JSON ? LOG_FORMAT_JSON : LOG_FORMAT_LOGFMT,
+	         conf->log_level);
+	jwks_configure(conf);
+	replace_generation(g);
+	log_emit(RELAYD_LOG_INFO, NULL, NULL, "config reloaded from %s", srv.opt->config_path);
+}
+
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	(void)arg;
+	if (!srv.stopping)
+		reload();
+}
+
+/* ---- start and stop -------------------------------------------------- */
+
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	rlim_t soft = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	log_emit(RELAYD_LOG_INFO, NULL, NULL, "open files limit raised from %llu to %llu",
+	         (unsigned long long)soft, (unsigned long long)rl.rlim_max);
+}
+
+static int start_workers(const struct conf *conf, int fd)
+{
+	srv.n_workers = conf->workers > 0 ? conf->workers : 1;
+	srv.workers = calloc((size_t)srv.n_workers, sizeof(*srv.workers));
+	if (!srv.workers)
+		return -1;
+	for (int i = 0; i < srv.n_workers; i++) {
+		if (worker_setup(&srv.workers[i], i, fd, conf) != 0) {
+			log_emit(RELAYD_LOG_ERROR, NULL, NULL, "cannot set up worker %d", i);
+			return -1;
+		}
+	}
+	for (int i = 0; i < srv.n_workers; i++) {
+		if (pthread_create(&srv.workers[i].thread, NULL, worker_thread, &srv.workers[i]) != 0)
+			return -1;
+		srv.workers[i].started = true;
+		srv.workers_running++;
+	}
+	return 0;
+}
+
+static void free_workers(void)
+{
+	for (int i = 0; i < srv.n_workers; i++) {
+		struct worker *w = &srv.workers[i];
+		if (w->started)
+			pthread_join(w->thread, NULL);
+		if (w->http)
+			evhttp_free(w->http);
+		loop_free(w->loop);
+	}
+	free(srv.workers);
+	srv.workers = NULL;
+}
+
+static void warn_if_exposed(const struct conf *conf)
+{
+	if (!conf_listen_is_loopback(conf))
+		log_emit(RELAYD_LOG_WARN, NULL, NULL,
+		         "listen = %s is not loopback: relayd speaks plain HTTP, put a TLS-terminating "
+		         "proxy in front of it (etc/nginx-relayd.conf)", conf->listen);
+}
+
+static int load_initial(struct conf **conf_out)
+{
+	char err[1024];
+	if (conf_load(srv.opt->config_path, conf_out, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+int server_run(const struct server_options *opt)
+{
+	struct conf *conf = NULL;
+	srv.opt = opt;
+	if (load_initial(&conf) != 0)
+		return 1;
+	log_init(conf->log_format == CONF_LOG_JSON ? LOG_FORMAT_JSON : LOG_FORMAT_LOGFMT,
+	         conf->log_level);
+	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
+	loop_global_init();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	srv.main_loop = loop_new(-1);
+	loop_set_current(srv.main_loop);
+	offload_start(2);
+	jwks_init(srv.main_loop, conf);
+	char err[1024];
+	int status = 1;
+	struct generation *g = NULL;
+	if (generation_build(conf, srv.main_loop, &g, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		conf_free(conf);
+		goto out;
+	}
+	srv.current = g;
+	warn_if_exposed(conf);
+	char bound[128];
+	int fd = open_listener(conf, bound, sizeof(bound));
+	if (fd < 0 || start_workers(conf, fd) != 0)
+		goto stop;
+	close(fd);
+	fd = -1;
+	if (opt->ready_file && write_ready_file(opt->ready_file, bound) != 0)
+		log_emit(RELAYD_LOG_WARN, NULL, NULL, "cannot write ready file %s", opt->ready_file);
+	log_emit(RELAYD_LOG_INFO, NULL, NULL, "relayd %s listening on %s with %d worker(s)",
+	         RELAYD_VERSION, bound, srv.n_workers);
+	struct event *sigterm = evsignal_new(srv.main_loop->base, SIGTERM, on_stop_signal, NULL);
+	struct event *sigint = evsignal_new(srv.main_loop->base, SIGINT, on_stop_signal, NULL);
+	struct event *sighup = evsignal_new(srv.main_loop->base, SIGHUP, on_hup, NULL);
+	event_add(sigterm, NULL);
+	event_add(sigint, NULL);
+	event_add(sighup, NULL);
+	event_base_dispatch(srv.main_loop->base);
+	event_free(sigterm);
+	event_free(sigint);
+	event_free(sighup);
+	status = 0;
+stop:
+	if (fd >= 0)
+		close(fd);
+	free_workers();
+	if (srv.drain_timer)
+		event_free(srv.drain_timer);
+	replace_generation(NULL);
+out:
+	jwks_shutdown();
+	offload_stop();
+	loop_free(srv.main_loop);
+	curl_global_cleanup();
+	return status;
+}

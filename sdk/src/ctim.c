@@ -1,3 +1,985 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder */
-typedef int relayd_placeholder_ctim;
+/* The CTIM builder: ids, times, entity constructors and setters, bundle, envelopes. */
+#include <relayd/ctim.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+/* ---- ids ------------------------------------------------------------- */
+
+static void uuid_bytes_to_text(const unsigned char b[16], char out[CTIM_UUID_SIZE])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (size_t i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[b[i] >> 4];
+		out[o++] = hex[b[i] & 0x0f];
+	}
+	out[o] = '\0';
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int uuid_text_to_bytes(const char *text, unsigned char b[16])
+{
+	size_t n = 0;
+
+	if (text == NULL || strlen(text) != 36)
+		return RELAYD_EINVAL;
+	for (size_t i = 0; i < 36; i++) {
+		bool dash_here = (i == 8 || i == 13 || i == 18 || i == 23);
+		if (dash_here) {
+			if (text[i] != '-')
+				return RELAYD_EINVAL;
+			continue;
+		}
+		int hi = hex_value(text[i]);
+		int lo = hex_value(text[i + 1]);
+		if (hi < 0 || lo < 0)
+			return RELAYD_EINVAL;
+		b[n++] = (unsigned char)(hi << 4 | lo);
+		i++;
+	}
+	return RELAYD_OK;
+}
+
+/* RFC 4122 §4.1.3 / §4.1.1: version in the high nibble of byte 6, variant 10xx in byte 8. */
+static void uuid_stamp(unsigned char b[16], unsigned version)
+{
+	b[6] = (unsigned char)((b[6] & 0x0f) | (version << 4));
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+}
+
+int ctim_uuid4(char out[CTIM_UUID_SIZE])
+{
+	unsigned char b[16];
+
+	if (RAND_bytes(b, sizeof b) != 1)
+		return RELAYD_EIO;
+	uuid_stamp(b, 4);
+	uuid_bytes_to_text(b, out);
+	return RELAYD_OK;
+}
+
+int ctim_uuid4_sequence(void *counter, char out[CTIM_UUID_SIZE])
+{
+	uint64_t *n = counter;
+
+	if (n == NULL)
+		return RELAYD_EINVAL;
+	++*n;
+	snprintf(out, CTIM_UUID_SIZE, "00000000-0000-0000-0000-%012" PRIx64,
+	         *n & UINT64_C(0xffffffffffff));
+	return RELAYD_OK;
+}
+
+int ctim_uuid5(char out[CTIM_UUID_SIZE], const char *namespace_uuid, const char *name)
+{
+	unsigned char ns[16];
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+
+	if (out == NULL || name == NULL || uuid_text_to_bytes(namespace_uuid, ns) != RELAYD_OK)
+		return RELAYD_EINVAL;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	if (ctx == NULL)
+		return RELAYD_ENOMEM;
+	int ok = EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) == 1 &&
+	         EVP_DigestUpdate(ctx, ns, sizeof ns) == 1 &&
+	         EVP_DigestUpdate(ctx, name, strlen(name)) == 1 &&
+	         EVP_DigestFinal_ex(ctx, md, &md_len) == 1;
+	EVP_MD_CTX_free(ctx);
+	if (!ok || md_len < 16)
+		return RELAYD_EIO;
+	uuid_stamp(md, 5);
+	uuid_bytes_to_text(md, out);
+	return RELAYD_OK;
+}
+
+static int format_transient(char *out, size_t len, const char *type, const char *uuid)
+{
+	if (out == NULL || type == NULL || *type == '\0')
+		return RELAYD_EINVAL;
+	int n = snprintf(out, len, "transient:%s-%s", type, uuid);
+	if (n < 0 || (size_t)n >= len)
+		return RELAYD_EINVAL;
+	return RELAYD_OK;
+}
+
+int ctim_transient_id(char *out, size_t len, const char *type)
+{
+	char uuid[CTIM_UUID_SIZE];
+	int rc = ctim_uuid4(uuid);
+
+	return rc != RELAYD_OK ? rc : format_transient(out, len, type, uuid);
+}
+
+int ctim_transient_id_v5(char *out, size_t len, const char *type, const char *name)
+{
+	char uuid[CTIM_UUID_SIZE];
+	int rc = ctim_uuid5(uuid, CTIM_NS_X500, name);
+
+	return rc != RELAYD_OK ? rc : format_transient(out, len, type, uuid);
+}
+
+int ctim_new_id(const struct ctim_ctx *c, char *out, size_t len, const char *type)
+{
+	char uuid[CTIM_UUID_SIZE];
+	int rc;
+
+	if (c == NULL)
+		return RELAYD_EINVAL;
+	rc = c->uuid4 != NULL ? c->uuid4(c->uuid4_arg, uuid) : ctim_uuid4(uuid);
+	return rc != RELAYD_OK ? rc : format_transient(out, len, type, uuid);
+}
+
+/* ---- times ----------------------------------------------------------- */
+
+#define US_PER_SEC INT64_C(1000000)
+#define SEC_PER_DAY INT64_C(86400)
+
+/* Howard Hinnant's days_from_civil / civil_from_days: proleptic Gregorian,
+ * exact for any year, no dependence on the process time zone or on timegm. */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+/* Floor division, so times before 1970 split into the right day and second. */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+int ctim_time_format(char *out, size_t len, int64_t epoch_us, enum ctim_time_precision precision)
+{
+	int64_t secs = floor_div(epoch_us, US_PER_SEC);
+	int64_t frac_us = epoch_us - secs * US_PER_SEC;
+	int64_t days = floor_div(secs, SEC_PER_DAY);
+	int64_t sod = secs - days * SEC_PER_DAY;
+	int64_t year;
+	unsigned month, day;
+	int n;
+
+	if (out == NULL)
+		return RELAYD_EINVAL;
+	civil_from_days(days, &year, &month, &day);
+	if (year < 0 || year > 9999)
+		return RELAYD_EINVAL;
+	unsigned hh = (unsigned)(sod / 3600), mm = (unsigned)(sod / 60 % 60), ss = (unsigned)(sod % 60);
+	switch (precision) {
+	case CTIM_TIME_SECONDS:
+		n = snprintf(out, len, "%04d-%02u-%02uT%02u:%02u:%02uZ", (int)year, month, day,
+		             hh, mm, ss);
+		break;
+	case CTIM_TIME_MILLIS:
+		n = snprintf(out, len, "%04d-%02u-%02uT%02u:%02u:%02u.%03dZ", (int)year, month,
+		             day, hh, mm, ss, (int)(frac_us / 1000));
+		break;
+	case CTIM_TIME_MICROS:
+		n = snprintf(out, len, "%04d-%02u-%02uT%02u:%02u:%02u.%06dZ", (int)year, month,
+		             day, hh, mm, ss, (int)frac_us);
+		break;
+	default:
+		return RELAYD_EINVAL;
+	}
+	if (n < 0 || (size_t)n >= len)
+		return RELAYD_EINVAL;
+	return RELAYD_OK;
+}
+
+/* Reads exactly @p width decimal digits. */
+static bool read_digits(const char **p, int width, int *value)
+{
+	int v = 0;
+
+	for (int i = 0; i < width; i++) {
+		char ch = (*p)[i];
+		if (ch < '0' || ch > '9')
+			return false;
+		v = v * 10 + (ch - '0');
+	}
+	*p += width;
+	*value = v;
+	return true;
+}
+
+static bool is_leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int dim[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	return m == 2 && is_leap(y) ? 29 : dim[m - 1];
+}
+
+/* ".d…" → microseconds; digits past the sixth are read and dropped. */
+static bool parse_fraction(const char **p, int64_t *us)
+{
+	const char *s = *p;
+	int64_t v = 0;
+	int digits = 0;
+
+	if (*s != '.')
+		return true;
+	s++;
+	while (*s >= '0' && *s <= '9' && digits < 9) {
+		if (digits < 6)
+			v = v * 10 + (*s - '0');
+		digits++;
+		s++;
+	}
+	if (digits == 0)
+		return false;
+	for (int i = digits; i < 6; i++)
+		v *= 10;
+	*us = v;
+	*p = s;
+	return true;
+}
+
+/* "Z", "+HH:MM", "-HH:MM", "+HHMM", "+HH" or nothing → offset east of UTC in seconds. */
+static bool parse_zone(const char **p, int64_t *offset_s)
+{
+	const char *s = *p;
+	int hh = 0, mm = 0;
+
+	*offset_s = 0;
+	if (*s == '\0')
+		return true;
+	if (*s == 'Z' || *s == 'z') {
+		*p = s + 1;
+		return true;
+	}
+	if (*s != '+' && *s != '-')
+		return false;
+	int sign = *s == '-' ? -1 : 1;
+	s++;
+	if (!read_digits(&s, 2, &hh) || hh > 23)
+		return false;
+	if (*s == ':')
+		s++;
+	if (*s >= '0' && *s <= '9' && (!read_digits(&s, 2, &mm) || mm > 59))
+		return false;
+	*offset_s = sign * (hh * 3600 + mm * 60);
+	*p = s;
+	return true;
+}
+
+int ctim_time_parse(const char *text, int64_t *epoch_us)
+{
+	const char *s = text;
+	int y, mo, d, hh = 0, mi = 0, ss = 0;
+	int64_t frac_us = 0, offset_s = 0;
+
+	if (s == NULL || epoch_us == NULL)
+		return RELAYD_EINVAL;
+	if (!read_digits(&s, 4, &y) || *s++ != '-' || !read_digits(&s, 2, &mo) || *s++ != '-' ||
+	    !read_digits(&s, 2, &d))
+		return RELAYD_EINVAL;
+	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
+		return RELAYD_EINVAL;
+	if (*s == 'T' || *s == 't' || *s == ' ') {
+		s++;
+		if (!read_digits(&s, 2, &hh) || *s++ != ':' || !read_digits(&s, 2, &mi) ||
+		    *s++ != ':' || !read_digits(&s, 2, &ss))
+			return RELAYD_EINVAL;
+		if (hh > 23 || mi > 59 || ss > 59)
+			return RELAYD_EINVAL;
+		if (!parse_fraction(&s, &frac_us) || !parse_zone(&s, &offset_s))
+			return RELAYD_EINVAL;
+	}
+	if (*s != '\0')
+		return RELAYD_EINVAL;
+	int64_t secs = days_from_civil(y, (unsigned)mo, (unsigned)d) * SEC_PER_DAY +
+	               hh * 3600 + mi * 60 + ss - offset_s;
+	*epoch_us = secs * US_PER_SEC + frac_us;
+	return RELAYD_OK;
+}
+
+/* ---- enums ----------------------------------------------------------- */
+
+const char *ctim_disposition_name(int disposition)
+{
+	static const char *const names[] = { "Clean", "Malicious", "Suspicious", "Common",
+	                                     "Unknown" };
+	if (disposition < 1 || disposition > 5)
+		return NULL;
+	return names[disposition - 1];
+}
+
+static bool in_list(const char *value, const char *const *list)
+{
+	if (value == NULL)
+		return false;
+	for (size_t i = 0; list[i] != NULL; i++)
+		if (strcmp(value, list[i]) == 0)
+			return true;
+	return false;
+}
+
+bool ctim_is_confidence(const char *value)
+{
+	static const char *const list[] = { "Info", "Low", "Medium", "High", "None", "Unknown",
+	                                    NULL };
+	return in_list(value, list);
+}
+
+bool ctim_is_severity(const char *value)
+{
+	static const char *const list[] = { "Info", "Low", "Medium", "High", "Critical", "None",
+	                                    "Unknown", NULL };
+	return in_list(value, list);
+}
+
+bool ctim_is_tlp(const char *value)
+{
+	static const char *const list[] = { "white", "green", "amber", "red", NULL };
+	return in_list(value, list);
+}
+
+/* ---- entities --------------------------------------------------------- */
+
+/* json_object_set_new takes the value even on failure, so chains of these are leak-free. */
+static int set_new(json_t *obj, const char *key, json_t *value)
+{
+	if (value == NULL)
+		return RELAYD_ENOMEM;
+	return json_object_set_new(obj, key, value) == 0 ? RELAYD_OK : RELAYD_ENOMEM;
+}
+
+static int append_new(json_t *array, json_t *value)
+{
+	if (value == NULL)
+		return RELAYD_ENOMEM;
+	return json_array_append_new(array, value) == 0 ? RELAYD_OK : RELAYD_ENOMEM;
+}
+
+static bool is_observable(const json_t *o)
+{
+	return json_is_string(json_object_get(o, "type")) &&
+	       json_is_string(json_object_get(o, "value"));
+}
+
+json_t *ctim_observable(const char *type, const char *value)
+{
+	if (type == NULL || value == NULL)
+		return NULL;
+	return json_pack("{s:s, s:s}", "type", type, "value", value);
+}
+
+static json_t *time_range_json(const struct ctim_ctx *c, struct ctim_range r)
+{
+	char start[CTIM_TIME_SIZE], end[CTIM_TIME_SIZE];
+
+	if (c == NULL || ctim_time_format(start, sizeof start, r.start_us, c->precision) != 0)
+		return NULL;
+	if (!r.has_end)
+		return json_pack("{s:s}", "start_time", start);
+	if (ctim_time_format(end, sizeof end, r.end_us, c->precision) != 0)
+		return NULL;
+	return json_pack("{s:s, s:s}", "start_time", start, "end_time", end);
+}
+
+/* type, id, schema_version: the head every entity but the verdict shares. */
+static json_t *entity_head(const struct ctim_ctx *c, const char *type, const char *id)
+{
+	char fresh[CTIM_ID_SIZE];
+
+	if (c == NULL || c->schema_version == NULL)
+		return NULL;
+	if (id == NULL) {
+		if (ctim_new_id(c, fresh, sizeof fresh, type) != RELAYD_OK)
+			return NULL;
+		id = fresh;
+	}
+	return json_pack("{s:s, s:s, s:s}", "id", id, "type", type, "schema_version",
+	                 c->schema_version);
+}
+
+/* Frees @p entity and returns NULL when any step failed. */
+static json_t *finish_entity(json_t *entity, int rc)
+{
+	if (rc != RELAYD_OK) {
+		json_decref(entity);
+		return NULL;
+	}
+	return entity;
+}
+
+json_t *ctim_verdict_new(const struct ctim_ctx *c, const json_t *observable, int disposition,
+                         struct ctim_range valid_time)
+{
+	const char *name = ctim_disposition_name(disposition);
+
+	if (name == NULL || !is_observable(observable))
+		return NULL;
+	json_t *v = json_pack("{s:s, s:i, s:s}", "type", "verdict", "disposition", disposition,
+	                      "disposition_name", name);
+	if (v == NULL)
+		return NULL;
+	int rc = set_new(v, "observable", json_deep_copy(observable));
+	if (rc == RELAYD_OK)
+		rc = set_new(v, "valid_time", time_range_json(c, valid_time));
+	return finish_entity(v, rc);
+}
+
+json_t *ctim_judgement_new(const struct ctim_ctx *c, const json_t *observable, int disposition,
+                           const char *severity, const char *confidence, int priority,
+                           const char *source, struct ctim_range valid_time)
+{
+	const char *name = ctim_disposition_name(disposition);
+
+	if (name == NULL || !is_observable(observable) || !ctim_is_severity(severity) ||
+	    !ctim_is_confidence(confidence) || priority < 0 || priority > 100 || source == NULL)
+		return NULL;
+	json_t *j = entity_head(c, "judgement", NULL);
+	if (j == NULL)
+		return NULL;
+	int rc = set_new(j, "source", json_string(source));
+	if (rc == RELAYD_OK)
+		rc = set_new(j, "observable", json_deep_copy(observable));
+	if (rc == RELAYD_OK)
+		rc = set_new(j, "disposition", json_integer(disposition));
+	if (rc == RELAYD_OK)
+		rc = set_new(j, "disposition_name", json_string(name));
+	if (rc == RELAYD_OK)
+		rc = set_new(j, "severity", json_string(severity));
+	if (rc == RELAYD_OK)
+		rc = set_new(j, "confidence", json_string(confidence));
+	if (rc == RELAYD_OK)
+		rc = set_new(j, "priority", json_integer(priority));
+	if (rc == RELAYD_OK)
+		rc = set_new(j, "valid_time", time_range_json(c, valid_time));
+	return finish_entity(j, rc);
+}
+
+json_t *ctim_indicator_new(const struct ctim_ctx *c, const char *id, const char *producer,
+                           struct ctim_range valid_time)
+{
+	if (producer == NULL)
+		return NULL;
+	json_t *ind = entity_head(c, "indicator", id);
+	if (ind == NULL)
+		return NULL;
+	int rc = set_new(ind, "producer", json_string(producer));
+	if (rc == RELAYD_OK)
+		rc = set_new(ind, "valid_time", time_range_json(c, valid_time));
+	return finish_entity(ind, rc);
+}
+
+json_t *ctim_sighting_new(const struct ctim_ctx *c, long long count, const char *confidence,
+                          struct ctim_range observed_time)
+{
+	if (count < 0 || !ctim_is_confidence(confidence))
+		return NULL;
+	json_t *s = entity_head(c, "sighting", NULL);
+	if (s == NULL)
+		return NULL;
+	int rc = set_new(s, "count", json_integer(count));
+	if (rc == RELAYD_OK)
+		rc = set_new(s, "confidence", json_string(confidence));
+	if (rc == RELAYD_OK)
+		rc = set_new(s, "observed_time", time_range_json(c, observed_time));
+	return finish_entity(s, rc);
+}
+
+json_t *ctim_relationship_new(const struct ctim_ctx *c, const char *relationship_type,
+                              const char *source_ref, const char *target_ref)
+{
+	if (relationship_type == NULL || source_ref == NULL || target_ref == NULL)
+		return NULL;
+	json_t *r = entity_head(c, "relationship", NULL);
+	if (r == NULL)
+		return NULL;
+	int rc = set_new(r, "relationship_type", json_string(relationship_type));
+	if (rc == RELAYD_OK)
+		rc = set_new(r, "source_ref", json_string(source_ref));
+	if (rc == RELAYD_OK)
+		rc = set_new(r, "target_ref", json_string(target_ref));
+	return finish_entity(r, rc);
+}
+
+const char *ctim_entity_id(const json_t *entity)
+{
+	return json_string_value(json_object_get(entity, "id"));
+}
+
+/* ---- setters ---------------------------------------------------------- */
+
+int ctim_set_string(json_t *entity, const char *field, const char *value)
+{
+	if (!json_is_object(entity) || field == NULL)
+		return RELAYD_EINVAL;
+	if (value == NULL) {
+		json_object_del(entity, field);
+		return RELAYD_OK;
+	}
+	return set_new(entity, field, json_string(value));
+}
+
+int ctim_set_integer(json_t *entity, const char *field, long long value)
+{
+	if (!json_is_object(entity) || field == NULL)
+		return RELAYD_EINVAL;
+	return set_new(entity, field, json_integer(value));
+}
+
+int ctim_set_boolean(json_t *entity, const char *field, bool value)
+{
+	if (!json_is_object(entity) || field == NULL)
+		return RELAYD_EINVAL;
+	return set_new(entity, field, json_boolean(value));
+}
+
+int ctim_set_time_range(const struct ctim_ctx *c, json_t *entity, const char *field,
+                        struct ctim_range range)
+{
+	if (!json_is_object(entity) || field == NULL)
+		return RELAYD_EINVAL;
+	json_t *t = time_range_json(c, range);
+	if (t == NULL)
+		return RELAYD_EINVAL;
+	return set_new(entity, field, t);
+}
+
+static int set_enum(json_t *entity, const char *field, const char *value,
+                    bool (*valid)(const char *))
+{
+	if (value != NULL && !valid(value))
+		return RELAYD_EINVAL;
+	return ctim_set_string(entity, field, value);
+}
+
+int ctim_set_severity(json_t *entity, const char *severity)
+{
+	return set_enum(entity, "severity", severity, ctim_is_severity);
+}
+
+int ctim_set_confidence(json_t *entity, const char *confidence)
+{
+	return set_enum(entity, "confidence", confidence, ctim_is_confidence);
+}
+
+int ctim_set_tlp(json_t *entity, const char *tlp)
+{
+	return set_enum(entity, "tlp", tlp, ctim_is_tlp);
+}
+
+json_t *ctim_array_field(json_t *entity, const char *field)
+{
+	if (!json_is_object(entity) || field == NULL)
+		return NULL;
+	json_t *a = json_object_get(entity, field);
+	if (json_is_array(a))
+		return a;
+	if (a != NULL)
+		return NULL; /* present with another type: don't silently replace it */
+	if (set_new(entity, field, json_array()) != RELAYD_OK)
+		return NULL;
+	return json_object_get(entity, field);
+}
+
+static int append_string(json_t *entity, const char *field, const char *value)
+{
+	if (value == NULL)
+		return RELAYD_EINVAL;
+	json_t *a = ctim_array_field(entity, field);
+	if (a == NULL)
+		return RELAYD_EINVAL;
+	return append_new(a, json_string(value));
+}
+
+int ctim_add_tag(json_t *entity, const char *tag)
+{
+	return append_string(entity, "tags", tag);
+}
+
+int ctim_add_external_id(json_t *entity, const char *external_id)
+{
+	return append_string(entity, "external_ids", external_id);
+}
+
+int ctim_add_observable(json_t *entity, const json_t *observable)
+{
+	if (!is_observable(observable))
+		return RELAYD_EINVAL;
+	json_t *a = ctim_array_field(entity, "observables");
+	if (a == NULL)
+		return RELAYD_EINVAL;
+	return append_new(a, json_deep_copy(observable));
+}
+
+int ctim_add_relation(json_t *entity, const char *origin, const char *relation,
+                      const json_t *source, const json_t *related)
+{
+	if (origin == NULL || relation == NULL || !is_observable(source) || !is_observable(related))
+		return RELAYD_EINVAL;
+	json_t *a = ctim_array_field(entity, "relations");
+	if (a == NULL)
+		return RELAYD_EINVAL;
+	/* Copies, so the caller's observables never end up shared between entities. */
+	json_t *rel = json_pack("{s:s, s:s, s:o, s:o}", "origin", origin, "relation", relation,
+	                        "source", json_deep_copy(source), "related",
+	                        json_deep_copy(related));
+	return append_new(a, rel);
+}
+
+int ctim_add_external_reference(json_t *entity, const char *source_name,
+                                const char *description, const char *url,
+                                const char *external_id)
+{
+	if (source_name == NULL)
+		return RELAYD_EINVAL;
+	json_t *a = ctim_array_field(entity, "external_references");
+	if (a == NULL)
+		return RELAYD_EINVAL;
+	json_t *ref = json_pack("{s:s}", "source_name", source_name);
+	int rc = ref != NULL ? RELAYD_OK : RELAYD_ENOMEM;
+	if (rc == RELAYD_OK && description != NULL)
+		rc = set_new(ref, "description", json_string(description));
+	if (rc == RELAYD_OK && url != NULL)
+		rc = set_new(ref, "url", json_string(url));
+	if (rc == RELAYD_OK && external_id != NULL)
+		rc = set_new(ref, "external_id", json_string(external_id));
+	if (rc != RELAYD_OK) {
+		json_decref(ref);
+		return rc;
+	}
+	return append_new(a, ref);
+}
+
+json_t *ctim_add_target(const struct ctim_ctx *c, json_t *sighting, const char *type,
+                        struct ctim_range observed_time)
+{
+	if (type == NULL)
+		return NULL;
+	json_t *targets = ctim_array_field(sighting, "targets");
+	if (targets == NULL)
+		return NULL;
+	json_t *when = time_range_json(c, observed_time);
+	if (when == NULL)
+		return NULL;
+	/* "o" steals when, also when json_pack fails (jansson >= 2.11). */
+	json_t *t = json_pack("{s:s, s:[], s:o}", "type", type, "observables", "observed_time",
+	                      when);
+	if (append_new(targets, t) != RELAYD_OK)
+		return NULL;
+	return t; /* still alive: the array holds a reference */
+}
+
+json_t *ctim_set_data_table(json_t *sighting)
+{
+	if (!json_is_object(sighting))
+		return NULL;
+	json_t *table = json_pack("{s:[], s:[]}", "columns", "rows");
+	if (set_new(sighting, "data", table) != RELAYD_OK)
+		return NULL;
+	return json_object_get(sighting, "data");
+}
+
+int ctim_table_add_column(json_t *table, const char *name, const char *type)
+{
+	json_t *columns = json_object_get(table, "columns");
+
+	if (!json_is_array(columns) || name == NULL || type == NULL)
+		return RELAYD_EINVAL;
+	return append_new(columns, json_pack("{s:s, s:s}", "name", name, "type", type));
+}
+
+json_t *ctim_table_add_row(json_t *table)
+{
+	json_t *rows = json_object_get(table, "rows");
+
+	if (!json_is_array(rows))
+		return NULL;
+	json_t *row = json_array();
+	if (append_new(rows, row) != RELAYD_OK)
+		return NULL;
+	return row;
+}
+
+/* ---- kinds and the bundle ----------------------------------------------- */
+
+static const char *const kind_names[CTIM_KIND_COUNT] = {
+	"verdicts", "judgements", "indicators", "sightings", "relationships",
+};
+static const char *const kind_types[CTIM_KIND_COUNT] = {
+	"verdict", "judgement", "indicator", "sighting", "relationship",
+};
+
+static bool kind_valid(enum ctim_kind kind)
+{
+	return (int)kind >= 0 && kind < CTIM_KIND_COUNT;
+}
+
+const char *ctim_kind_name(enum ctim_kind kind)
+{
+	return kind_valid(kind) ? kind_names[kind] : NULL;
+}
+
+const char *ctim_kind_type(enum ctim_kind kind)
+{
+	return kind_valid(kind) ? kind_types[kind] : NULL;
+}
+
+int ctim_kind_from_name(const char *name, enum ctim_kind *kind)
+{
+	if (name == NULL || kind == NULL)
+		return RELAYD_EINVAL;
+	for (int k = 0; k < CTIM_KIND_COUNT; k++) {
+		if (strcmp(name, kind_names[k]) == 0) {
+			*kind = (enum ctim_kind)k;
+			return RELAYD_OK;
+		}
+	}
+	return RELAYD_EINVAL;
+}
+
+/* Guards the opaque handle at the plugin boundary (STYLE 8.6). */
+#define CTIM_BUNDLE_MAGIC 0x4354494du /* "CTIM" */
+
+struct ctim_bundle {
+	uint32_t magic;
+	json_t *docs[CTIM_KIND_COUNT];
+};
+
+static bool bundle_ok(const struct ctim_bundle *b)
+{
+	return b != NULL && b->magic == CTIM_BUNDLE_MAGIC;
+}
+
+struct ctim_bundle *ctim_bundle_new(void)
+{
+	struct ctim_bundle *b = calloc(1, sizeof *b);
+
+	if (b == NULL)
+		return NULL;
+	b->magic = CTIM_BUNDLE_MAGIC;
+	for (int k = 0; k < CTIM_KIND_COUNT; k++) {
+		b->docs[k] = json_array();
+		if (b->docs[k] == NULL) {
+			ctim_bundle_free(b);
+			return NULL;
+		}
+	}
+	return b;
+}
+
+void ctim_bundle_free(struct ctim_bundle *b)
+{
+	if (!bundle_ok(b))
+		return;
+	for (int k = 0; k < CTIM_KIND_COUNT; k++)
+		json_decref(b->docs[k]);
+	b->magic = 0;
+	free(b);
+}
+
+int ctim_bundle_add(struct ctim_bundle *b, enum ctim_kind kind, json_t *entity)
+{
+	const char *type = json_string_value(json_object_get(entity, "type"));
+
+	if (!bundle_ok(b) || !kind_valid(kind) || type == NULL ||
+	    strcmp(type, kind_types[kind]) != 0) {
+		json_decref(entity);
+		return RELAYD_EINVAL;
+	}
+	return append_new(b->docs[kind], entity);
+}
+
+size_t ctim_bundle_count(const struct ctim_bundle *b, enum ctim_kind kind)
+{
+	if (!bundle_ok(b) || !kind_valid(kind))
+		return 0;
+	return json_array_size(b->docs[kind]);
+}
+
+const json_t *ctim_bundle_docs(const struct ctim_bundle *b, enum ctim_kind kind)
+{
+	if (!bundle_ok(b) || !kind_valid(kind))
+		return NULL;
+	return b->docs[kind];
+}
+
+bool ctim_bundle_is_empty(const struct ctim_bundle *b)
+{
+	for (int k = 0; k < CTIM_KIND_COUNT; k++)
+		if (ctim_bundle_count(b, (enum ctim_kind)k) > 0)
+			return false;
+	return true;
+}
+
+json_t *ctim_bundle_to_data(const struct ctim_bundle *b)
+{
+	json_t *data = json_object();
+
+	if (data == NULL)
+		return NULL;
+	for (int k = 0; bundle_ok(b) && k < CTIM_KIND_COUNT; k++) {
+		size_t n = json_array_size(b->docs[k]);
+		if (n == 0)
+			continue;
+		/* json_copy of an array is shallow: a new array sharing the entities. */
+		json_t *part = json_pack("{s:I, s:o}", "count", (json_int_t)n, "docs",
+		                         json_copy(b->docs[k]));
+		if (part == NULL || set_new(data, kind_names[k], part) != RELAYD_OK) {
+			json_decref(data);
+			return NULL;
+		}
+	}
+	return data;
+}
+
+/* ---- envelopes -------------------------------------------------------- */
+
+json_t *ctim_error(const char *code, const char *message, const char *type)
+{
+	if (code == NULL || *code == '\0')
+		code = "unknown";
+	if (type == NULL)
+		type = "fatal";
+	return json_pack("{s:s, s:s?, s:s}", "code", code, "message", message, "type", type);
+}
+
+json_t *ctim_response(const struct ctim_bundle *b, json_t *errors)
+{
+	bool has_errors = json_is_array(errors) && json_array_size(errors) > 0;
+	bool has_data = b != NULL && !ctim_bundle_is_empty(b);
+	json_t *body = json_object();
+
+	if (body == NULL)
+		return NULL;
+	if (has_data || !has_errors) {
+		json_t *data = b != NULL ? ctim_bundle_to_data(b) : json_object();
+		if (set_new(body, "data", data) != RELAYD_OK) {
+			json_decref(body);
+			return NULL;
+		}
+	}
+	if (has_errors && set_new(body, "errors", json_incref(errors)) != RELAYD_OK) {
+		json_decref(body);
+		return NULL;
+	}
+	return body;
+}
+
+/* ---- entities limit ---------------------------------------------------- */
+
+/* Python int(str): whitespace, sign, digits with single '_' between them. */
+static bool parse_int_string(const char *s, long long *out)
+{
+	long long v = 0;
+	bool neg = false, any = false, overflow = false;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '+' || *s == '-')
+		neg = *s++ == '-';
+	while (*s != '\0') {
+		if (*s == '_') {
+			/* An underscore must sit between two digits. */
+			if (!any || !(s[1] >= '0' && s[1] <= '9'))
+				return false;
+			s++;
+			continue;
+		}
+		if (*s < '0' || *s > '9')
+			break;
+		if (v > (LLONG_MAX - (*s - '0')) / 10)
+			overflow = true;
+		else
+			v = v * 10 + (*s - '0');
+		any = true;
+		s++;
+	}
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!any || *s != '\0')
+		return false;
+	if (overflow)
+		v = LLONG_MAX;
+	*out = neg ? -v : v;
+	return true;
+}
+
+static bool claim_to_integer(const json_t *v, long long *out)
+{
+	if (json_is_integer(v)) {
+		*out = json_integer_value(v);
+		return true;
+	}
+	if (json_is_real(v)) {
+		double d = json_real_value(v);
+		if (d != d)
+			return false; /* NaN: int() refuses it */
+		if (d >= 9.2e18)
+			*out = LLONG_MAX;
+		else if (d <= -9.2e18)
+			*out = LLONG_MIN;
+		else
+			*out = (long long)d; /* C casts truncate toward zero, as int() does */
+		return true;
+	}
+	if (json_is_boolean(v)) {
+		*out = json_is_true(v) ? 1 : 0;
+		return true;
+	}
+	if (json_is_string(v))
+		return parse_int_string(json_string_value(v), out);
+	return false; /* missing, null, array, object */
+}
+
+int ctim_entities_limit(const json_t *claim_value, int default_limit, int clamp)
+{
+	long long n;
+
+	if (claim_value == NULL || !claim_to_integer(claim_value, &n) || n <= 0)
+		return default_limit;
+	if (n > INT_MAX)
+		n = INT_MAX;
+	if (clamp > 0 && n > clamp)
+		n = clamp;
+	return (int)n;
+}

@@ -172,8 +172,9 @@ struct relayd_host {
 	void (*reply_json)(struct relayd_call *call, int status, json_t *body);
 
 	/* -- async HTTP (libcurl multi on the call's loop) */
-	/** Starts the request; done runs later on the call's loop, exactly once,
-	 *  even when the request cannot start (then with error set). */
+	/** Starts the request; done runs on the call's loop exactly once, with
+	 *  error set when the request could not be made. It may run before http()
+	 *  returns (deadline already passed), so count pending work before calling. */
 	void (*http)(struct relayd_call *call, const struct relayd_http_request *req,
 	             relayd_http_done_fn done, void *arg);
 	/** A response header's value (case-insensitive name), NULL when absent. */
@@ -197,6 +198,7 @@ struct relayd_host {
 	/** fn(arg) runs once on the plugin's background loop after ms. */
 	struct relayd_timer *(*timer_add)(struct relayd_plugin_ctx *pctx, uint64_t ms,
 	                                  relayd_task_fn fn, void *arg);
+	/** Cancels a timer that has not fired yet (a fired timer is freed by the host). */
 	void (*timer_cancel)(struct relayd_timer *timer);
 
 	/* -- answer cache (per plugin, process-wide, TTL; off when cache_ttl_s = 0) */

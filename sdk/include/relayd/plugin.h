@@ -100,8 +100,9 @@ enum relayd_envelope {
 /** An extra route under the mount. */
 struct relayd_route {
 	const char *method;   /**< "GET", "POST", "OPTIONS", …; NULL ends the array */
-	const char *path;     /**< relative to the mount, no leading '/'; "*" matches one
-	                           segment ("api/v1/s3/alert/*"); "" is the mount itself */
+	const char *path;     /**< relative to the mount, no leading '/'; a "*" segment matches
+	                           any one segment ("api/v1/s3/alert/ *" without the space);
+	                           "" is the mount itself */
 	relayd_route_fn handler;
 	enum relayd_route_auth auth; /**< REQUIRED uses the plugin's auth mode; NONE skips it */
 };

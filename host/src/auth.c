@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/* Call authentication: securex (RS256 + JWKS), secret (HS256), static. */
+#include "auth.h"
+
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <relayd/ctim.h>
+
+#include "call.h"
+#include "generation.h"
+#include "instance.h"
+#include "jwks.h"
+#include "jwt.h"
+#include "services.h"
+
+/* The pieces of a securex check that outlive the JWKS fetch. */
+struct pending {
+	struct jwt_parts parts;
+	auth_done_fn done;
+	void *arg;
+};
+
+static void fail(struct relayd_call *c, const char *message, auth_done_fn done, void *arg)
+{
+	char text[JWT_AUTH_ERROR_TEXT_MAX];
+	jwt_auth_error_text(message, text, sizeof(text));
+	done(c, text, arg);
+}
+
+static const char *authorization_header(struct relayd_call *c)
+{
+	return c->req ? evhttp_find_header(evhttp_request_get_input_headers(c->req), "Authorization")
+	              : NULL;
+}
+
+static int clamp_of(const struct relayd_call *c)
+{
+	return c->pi->entities_clamp;
+}
+
+/* Claims in hand: the key, the entities limit, then the plugin. */
+static void accept_claims(struct relayd_call *c, json_t *claims, auth_done_fn done, void *arg)
+{
+	c->claims = claims;
+	json_t *key = json_object_get(claims, "key");
+	c->api_key = json_is_string(key) ? json_string_value(key) : NULL;
+	c->entities_limit = ctim_entities_limit(json_object_get(claims, "CTR_ENTITIES_LIMIT"),
+	                                        (int)c->pi->section->entities_limit, clamp_of(c));
+	done(c, NULL, arg);
+}
+
+static struct jwt_verify_opts verify_opts(struct relayd_call *c, enum jwt_mode mode)
+{
+	const struct conf_plugin *s = c->pi->section;
+	struct jwt_verify_opts o = {
+		.mode = mode,
+		.audience = mode == JWT_MODE_RS256 ? c->pi->expected_aud : NULL,
+		.secret = (const unsigned char *)s->secret,
+		.secret_len = s->secret ? strlen(s->secret) : 0,
+		.now = services_now_ms() / 1000,
+		.leeway = c->gen->conf->jwt_leeway_s,
+		.require_key = true,
+	};
+	return o;
+}
+
+/* ---- securex --------------------------------------------------------- */
+
+static void on_keys(struct relayd_call *c, const struct jwk_set *set, const char *error, void *arg)
+{
+	struct pending *p = arg;
+	json_t *claims = NULL;
+	const char *message = error;
+	if (set) {
+		struct jwt_verify_opts o = verify_opts(c, JWT_MODE_RS256);
+		if (jwt_parts_verify(&p->parts, set, &o, &claims, &message) != 0)
+			claims = NULL;
+	}
+	jwt_parts_clear(&p->parts);
+	if (claims)
+		accept_claims(c, claims, p->done, p->arg);
+	else
+		fail(c, message, p->done, p->arg);
+}
+
+static void auth_securex(struct relayd_call *c, const char *token, size_t len, auth_done_fn done,
+                         void *arg)
+{
+	struct pending *p = arena_alloc(&c->arena, sizeof(*p));
+	const char *message = NULL;
+	if (!p) {
+		fail(c, JWT_MSG_NOMEM, done, arg);
+		return;
+	}
+	p->done = done;
+	p->arg = arg;
+	if (jwt_parts_parse(token, len, &p->parts, &message) != 0) {
+		fail(c, message, done, arg);
+		return;
+	}
+	const char *host = jwt_jwks_host(&p->parts, &message);
+	const struct conf *conf = c->gen->conf;
+	if (host && !jwks_host_allowed(host, (const char *const *)conf->jwks_allowed_hosts,
+	                               conf->n_jwks_allowed_hosts)) {
+		host = NULL; /* never fetch from a host an unverified token names */
+		message = JWT_MSG_WRONG_JWKS_HOST;
+	}
+	if (!host) {
+		jwt_parts_clear(&p->parts);
+		fail(c, message, done, arg);
+		return;
+	}
+	jwks_get(c, host, jwt_parts_kid(&p->parts), on_keys, p);
+}
+
+/* ---- secret and static ----------------------------------------------- */
+
+static void auth_secret(struct relayd_call *c, const char *token, size_t len, auth_done_fn done,
+                        void *arg)
+{
+	struct jwt_parts parts;
+	const char *message = NULL;
+	json_t *claims = NULL;
+	if (jwt_parts_parse(token, len, &parts, &message) != 0) {
+		fail(c, message, done, arg);
+		return;
+	}
+	struct jwt_verify_opts o = verify_opts(c, JWT_MODE_HS256);
+	int rc = jwt_parts_verify(&parts, NULL, &o, &claims, &message);
+	jwt_parts_clear(&parts);
+	if (rc != 0)
+		fail(c, message, done, arg);
+	else
+		accept_claims(c, claims, done, arg);
+}
+
+static bool tokens_equal(const char *a, size_t alen, const char *b)
+{
+	size_t blen = strlen(b);
+	/* Length is not secret; the bytes are compared in constant time. */
+	return alen == blen && CRYPTO_memcmp(a, b, alen) == 0;
+}
+
+static void auth_static(struct relayd_call *c, auth_done_fn done, void *arg)
+{
+	const struct conf_plugin *s = c->pi->section;
+	if (s->client_token && *s->client_token) {
+		const char *token = NULL, *message = NULL;
+		size_t len = 0;
+		if (auth_bearer_token(authorization_header(c), &token, &len, &message) != 0) {
+			fail(c, message, done, arg);
+			return;
+		}
+		if (!tokens_equal(token, len, s->client_token)) {
+			fail(c, JWT_MSG_WRONG_SECRET, done, arg);
+			return;
+		}
+	}
+	c->api_key = s->api_key;
+	c->entities_limit = ctim_entities_limit(NULL, (int)s->entities_limit, clamp_of(c));
+	done(c, NULL, arg);
+}
+
+void auth_call(struct relayd_call *c, auth_done_fn done, void *arg)
+{
+	const struct conf_plugin *s = c->pi->section;
+	if (s->auth == CONF_AUTH_STATIC) {
+		auth_static(c, done, arg);
+		return;
+	}
+	const char *token = NULL, *message = NULL;
+	size_t len = 0;
+	if (auth_bearer_token(authorization_header(c), &token, &len, &message) != 0) {
+		fail(c, message, done, arg);
+		return;
+	}
+	if (s->auth == CONF_AUTH_SECRET)
+		auth_secret(c, token, len, done, arg);
+	else
+		auth_securex(c, token, len, done, arg);
+}
