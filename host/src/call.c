@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "generation.h"
 #include "log.h"
@@ -15,6 +16,13 @@
 #include "services.h"
 
 static __thread uint64_t id_state;
+
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 /* Request ids only need to be unique in the logs: xorshift seeded once per
  * thread from the kernel is plenty and never blocks. */
@@ -52,6 +60,7 @@ static struct relayd_call *call_alloc(struct loop *l, struct generation *gen, en
 		generation_ref(gen);
 	c->refs = 1;
 	c->start_ms = services_now_ms();
+	c->start_mono_us = mono_us();
 	c->deadline_ms = c->start_ms + (gen ? gen->conf->deadline_ms : 30000);
 	TAILQ_INIT(&c->query);
 	new_request_id(c->request_id);
@@ -128,13 +137,12 @@ static const char *plugin_label(const struct relayd_call *c)
 
 static void account(struct relayd_call *c, size_t bytes)
 {
-	int64_t now = services_now_ms();
-	double seconds = (double)(now - c->start_ms) / 1000.0;
+	double seconds = (double)(mono_us() - c->start_mono_us) / 1e6;
 	char status[8];
 	snprintf(status, sizeof(status), "%d", c->status);
 	metrics_request(plugin_label(c), status, seconds);
 	log_access(c->request_id, c->method, c->path, plugin_label(c), c->status,
-	           now - c->start_ms, c->upstream_calls, bytes);
+	           seconds * 1000.0, c->upstream_calls, bytes);
 }
 
 void call_send(struct relayd_call *c, int status, const char *content_type,

@@ -52,6 +52,7 @@ struct relayd_call {
 	const char *api_key;
 	int entities_limit;
 	int64_t start_ms;
+	int64_t start_mono_us;             /* for latency: immune to clock steps */
 	int64_t deadline_ms;
 
 	json_t *warnings;                  /* array of {code,message,type:"warning"} */

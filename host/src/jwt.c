@@ -755,17 +755,28 @@ int jwt_parts_verify(const struct jwt_parts *parts, const struct jwk_set *set,
 	}
 	if (rc != RELAYD_OK)
 		return rc;
-	rc = check_times(parts->payload, opts, message);
+	rc = jwt_claims_check(parts->payload, opts, message);
+	if (rc != RELAYD_OK)
+		return rc;
+	*claims = json_incref(parts->payload);
+	return RELAYD_OK;
+}
+
+int jwt_claims_check(const json_t *claims, const struct jwt_verify_opts *opts,
+                     const char **message)
+{
+	if (!json_is_object(claims) || !opts)
+		return fail(message, JWT_MSG_BAD_OPTIONS, RELAYD_EINVAL);
+	int rc = check_times(claims, opts, message);
 	if (rc != RELAYD_OK)
 		return rc;
 	if (opts->audience) {
-		rc = check_audience(parts->payload, opts->audience, message);
+		rc = check_audience(claims, opts->audience, message);
 		if (rc != RELAYD_OK)
 			return rc;
 	}
-	if (opts->require_key && !json_is_string(json_object_get(parts->payload, "key")))
+	if (opts->require_key && !json_is_string(json_object_get(claims, "key")))
 		return fail(message, JWT_MSG_PAYLOAD_STRUCTURE, RELAYD_EAUTH);
-	*claims = json_incref(parts->payload);
 	return RELAYD_OK;
 }
 

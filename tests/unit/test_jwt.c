@@ -1246,6 +1246,32 @@ START_TEST(test_threads_share_set)
 }
 END_TEST
 
+/* The post-signature checks alone, as a verified-token cache re-runs them. */
+START_TEST(test_claims_check)
+{
+	json_t *claims = claims_with(NULL, "{\"exp\":1700000100}");
+	struct jwt_verify_opts opts = rs256_opts();
+	const char *msg = NULL;
+	ck_assert_int_eq(jwt_claims_check(claims, &opts, &msg), 0);
+	opts.now = 1700000160;
+	ck_assert_int_eq(jwt_claims_check(claims, &opts, &msg), RELAYD_EAUTH);
+	ck_assert_str_eq(msg, "Token has expired");
+	opts = rs256_opts();
+	opts.audience = "https://relay.example.com/pulsedive";
+	ck_assert_int_eq(jwt_claims_check(claims, &opts, &msg), RELAYD_EAUTH);
+	ck_assert_str_eq(msg, "Wrong configuration-token-audience");
+	opts = rs256_opts();
+	json_object_del(claims, "key");
+	ck_assert_int_eq(jwt_claims_check(claims, &opts, &msg), RELAYD_EAUTH);
+	ck_assert_str_eq(msg, "Wrong JWT payload structure");
+	json_t *list = json_array();
+	ck_assert_int_eq(jwt_claims_check(list, &opts, &msg), RELAYD_EINVAL);
+	ck_assert_int_eq(jwt_claims_check(claims, NULL, &msg), RELAYD_EINVAL);
+	json_decref(list);
+	json_decref(claims);
+}
+END_TEST
+
 START_TEST(test_error_text)
 {
 	char buf[JWT_AUTH_ERROR_TEXT_MAX];
@@ -1309,6 +1335,7 @@ static Suite *jwt_suite(void)
 	tcase_add_test(tc, test_bad_options);
 	tcase_add_test(tc, test_hs256);
 	tcase_add_test(tc, test_threads_share_set);
+	tcase_add_test(tc, test_claims_check);
 	tcase_add_test(tc, test_error_text);
 	suite_add_tcase(s, tc);
 	return s;
