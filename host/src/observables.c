@@ -584,9 +584,8 @@ int observables_filter(const struct observables_list *in, const struct relayd_re
 		}
 	}
 	dedup_destroy(&d);
-	if (rc != RELAYD_OK)
-		observables_list_free(out);
-	else if (out->count == 0)
+	/* On failure, or with no survivors, *out is left empty (items NULL). */
+	if (rc != RELAYD_OK || out->count == 0)
 		observables_list_free(out);
 	return rc;
 }

@@ -50,9 +50,9 @@ struct observables_list {
  * A body that is empty, not JSON, not UTF-8, nested deeper than jansson's
  * 2048 levels, or not an array gives {'_schema': ['Invalid input type.']}.
  * Deviations (Python's json would accept these): "\u0000" inside a string,
- * lone surrogate escapes, integers beyond 64 bits, NaN/Infinity and a UTF-8
- * BOM also give the _schema message, because the values must be C strings
- * and jansson refuses the rest.
+ * lone surrogate escapes, integers beyond 64 bits, reals beyond double range
+ * (1e400), NaN/Infinity and a leading UTF-8 BOM also give the _schema
+ * message, because the values must be C strings and jansson refuses the rest.
  *
  * Returns RELAYD_ENOMEM (nothing allocated) when out of memory and
  * RELAYD_EINVAL with *message NULL when out or message is NULL.

@@ -10,7 +10,7 @@
 #include <sys/random.h>
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/crypto.h>
 
 #define DIGEST_LEN 32
 #define BUCKETS_INITIAL 64u
@@ -37,6 +37,7 @@ struct ratelimit {
 	double interval_ms;        /* 0: unlimited */
 	double burst_ms;           /* burst * interval_ms */
 	unsigned char salt[32];
+	EVP_MD *sha256;            /* fetched once */
 	struct rl_entry **buckets;
 	size_t nbuckets;           /* a power of two */
 	size_t count;
@@ -51,7 +52,9 @@ struct ratelimit *ratelimit_new(double rate_per_s, unsigned burst)
 	if (!rl)
 		return NULL;
 	rl->buckets = calloc(BUCKETS_INITIAL, sizeof(*rl->buckets));
-	if (!rl->buckets || pthread_mutex_init(&rl->lock, NULL) != 0) {
+	rl->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (!rl->buckets || !rl->sha256 || pthread_mutex_init(&rl->lock, NULL) != 0) {
+		EVP_MD_free(rl->sha256);
 		free(rl->buckets);
 		free(rl);
 		return NULL;
@@ -81,19 +84,33 @@ void ratelimit_free(struct ratelimit *rl)
 		}
 	}
 	free(rl->buckets);
+	EVP_MD_free(rl->sha256);
 	pthread_mutex_destroy(&rl->lock);
 	free(rl);
 }
 
-/* The key is an upstream API key: only a keyed digest of it is kept. */
+/* The key is an upstream API key: only SHA-256(salt || key) is kept. Short
+ * keys (all real API keys) are hashed from the stack; the digest object is
+ * fetched once in ratelimit_new because a fetch per call costs more than the
+ * hash itself. */
 static bool key_digest(const struct ratelimit *rl, const char *key,
                        unsigned char out[DIGEST_LEN])
 {
+	unsigned char stack[512];
 	unsigned int len = 0;
-	if (!key)
-		key = "";
-	return HMAC(EVP_sha256(), rl->salt, (int)sizeof(rl->salt), (const unsigned char *)key,
-	            strlen(key), out, &len) != NULL && len == DIGEST_LEN;
+	size_t klen = key ? strlen(key) : 0;
+	size_t total = sizeof(rl->salt) + klen;
+	unsigned char *buf = total <= sizeof(stack) ? stack : malloc(total);
+	if (!buf)
+		return false;
+	memcpy(buf, rl->salt, sizeof(rl->salt));
+	if (klen)
+		memcpy(buf + sizeof(rl->salt), key, klen);
+	bool ok = EVP_Digest(buf, total, out, &len, rl->sha256, NULL) == 1 && len == DIGEST_LEN;
+	OPENSSL_cleanse(buf, total);
+	if (buf != stack)
+		free(buf);
+	return ok;
 }
 
 static size_t bucket_index(const struct ratelimit *rl, const unsigned char *digest)

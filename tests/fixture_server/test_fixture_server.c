@@ -94,7 +94,8 @@ static char *read_file(const char *name)
 	return buf;
 }
 
-static void remove_dir(const char *dir)
+/* rm -r for the small trees the tests make (files and one level of folders). */
+static void remove_tree(const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -102,9 +103,13 @@ static void remove_dir(const char *dir)
 	if (d == NULL)
 		return;
 	while ((e = readdir(d)) != NULL) {
+		char sub[8192];
+
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		unlinkat(dirfd(d), e->d_name, 0);
+		if (unlinkat(dirfd(d), e->d_name, 0) != 0 && errno == EISDIR &&
+			(size_t)snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name) < sizeof(sub))
+			remove_tree(sub);
 	}
 	closedir(d);
 	rmdir(dir);
@@ -377,12 +382,31 @@ static const char routes_json[] =
 
 static const char info_json[] = "{\"iid\": 2, \"indicator\": \"parkingcrew.net\"}\n";
 
-static void setup(void)
+/* Made once in the parent; each forked test gets its own folder inside it. */
+static char g_base[4096];
+
+static void setup_base(void)
 {
 	const char *tmp = getenv("TMPDIR");
 
-	snprintf(g_dir, sizeof(g_dir), "%s/fixture_server_test.XXXXXX",
+	snprintf(g_base, sizeof(g_base), "%s/fixture_server_test.XXXXXX",
 		tmp && tmp[0] ? tmp : "/tmp");
+	if (mkdtemp(g_base) == NULL)
+		g_base[0] = '\0';
+}
+
+/* Runs in the parent even when a test failed (checked teardowns then do not). */
+static void teardown_base(void)
+{
+	if (g_base[0] != '\0')
+		remove_tree(g_base);
+}
+
+static void setup(void)
+{
+	ck_assert_msg(g_base[0] != '\0', "cannot create a temporary folder");
+	ck_assert_int_lt(snprintf(g_dir, sizeof(g_dir), "%s/case.XXXXXX", g_base),
+		(int)sizeof(g_dir));
 	ck_assert_ptr_nonnull(mkdtemp(g_dir));
 	write_file("routes.json", routes_json);
 	write_file("info.json", info_json);
@@ -392,7 +416,7 @@ static void setup(void)
 static void teardown(void)
 {
 	stop_server();
-	remove_dir(g_dir);
+	remove_tree(g_dir);
 }
 
 /* ---- tests -------------------------------------------------------------------------------- */
@@ -830,6 +854,7 @@ static Suite *fixture_server_suite(void)
 	Suite *s = suite_create("fixture_server");
 	TCase *tc = tcase_create("server");
 
+	tcase_add_unchecked_fixture(tc, setup_base, teardown_base);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_fixture_body_and_header);
