@@ -313,6 +313,11 @@ static const char *svc_http_header(const struct relayd_http_response *resp, cons
 
 /* ---- cache, rate limit ----------------------------------------------- */
 
+static void *arena_alloc_cb(void *ctx, size_t size)
+{
+	return arena_alloc(ctx, size);
+}
+
 static int svc_cache_get(struct relayd_call *c, const void *key, size_t klen, const void **value,
                          size_t *vlen)
 {
@@ -320,12 +325,12 @@ static int svc_cache_get(struct relayd_call *c, const void *key, size_t klen, co
 		return RELAYD_ENOTFOUND;
 	void *copy = NULL;
 	size_t n = 0;
-	if (cache_get(c->pi->cache, key, klen, &copy, &n) != 0)
+	/* Copied straight into the call's arena: one copy, freed with the call. */
+	if (cache_get_into(c->pi->cache, key, klen, arena_alloc_cb, &c->arena, &copy, &n) != 0)
 		return RELAYD_ENOTFOUND;
-	*value = arena_memdup(&c->arena, copy, n);
+	*value = copy;
 	*vlen = n;
-	free(copy);
-	return *value ? RELAYD_OK : RELAYD_ENOMEM;
+	return RELAYD_OK;
 }
 
 static void svc_cache_put(struct relayd_call *c, const void *key, size_t klen, const void *value,

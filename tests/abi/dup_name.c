@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* ABI fixture: a valid descriptor that claims the name "echo", already taken. */
+/* ABI fixture: a valid descriptor that claims the name "echo" (already taken) from dup_name.so. */
 #include "broken.h"
 
 static const struct relayd_plugin dup_name_plugin = {

@@ -61,23 +61,26 @@ START_TEST(full_derived_field_by_field)
 	json_t *g = json_deep_copy(kind_docs(got, "relationships"));
 	json_t *w = json_deep_copy(kind_docs(want, "relationships"));
 	ck_assert_int_eq(json_array_size(g), 5);
-	char seen[5] = {0};
+	static const char *const rel_ids[] = {
+	    "transient:relationship-00000000-0000-0000-0000-000000000007",
+	    "transient:relationship-00000000-0000-0000-0000-000000000008",
+	    "transient:relationship-00000000-0000-0000-0000-000000000009",
+	    "transient:relationship-00000000-0000-0000-0000-00000000000a",
+	    "transient:relationship-00000000-0000-0000-0000-00000000000b"};
+	bool seen[5] = {false};
 	for (size_t i = 0; i < 5; i++) {
 		const char *id = json_string_value(json_object_get(json_array_get(g, i), "id"));
-		ck_assert_str_eq(id, (const char *[]){
-		    "transient:relationship-00000000-0000-0000-0000-000000000007",
-		    "transient:relationship-00000000-0000-0000-0000-000000000008",
-		    "transient:relationship-00000000-0000-0000-0000-000000000009",
-		    "transient:relationship-00000000-0000-0000-0000-00000000000a",
-		    "transient:relationship-00000000-0000-0000-0000-00000000000b"}[i]);
+		ck_assert_str_eq(id, rel_ids[i]);
 		json_object_del(json_array_get(g, i), "id");
 		json_object_del(json_array_get(w, i), "id");
 	}
 	for (size_t i = 0; i < 5; i++) {
 		bool found = false;
 		for (size_t j = 0; j < 5 && !found; j++) {
-			if (!seen[j] && json_equal(json_array_get(g, i), json_array_get(w, j)))
-				found = seen[j] = 1;
+			if (!seen[j] && json_equal(json_array_get(g, i), json_array_get(w, j))) {
+				seen[j] = true;
+				found = true;
+			}
 		}
 		ck_assert_msg(found, "relationship %zu has no match in the fixture", i);
 	}
