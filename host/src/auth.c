@@ -15,6 +15,7 @@
 #include "jwks.h"
 #include "jwt.h"
 #include "services.h"
+#include "token_cache.h"
 
 /* The pieces of a securex check that outlive the JWKS fetch. */
 struct pending {
@@ -69,16 +70,33 @@ static struct jwt_verify_opts verify_opts(struct relayd_call *c, enum jwt_mode m
 
 /* ---- securex --------------------------------------------------------- */
 
-static void on_keys(struct relayd_call *c, const struct jwk_set *set, const char *error, void *arg)
+/* Verifies with the key set; a token verified before under the same set
+ * only has its claims re-checked (times, audience, key). */
+static json_t *verify_rs256(struct relayd_call *c, struct pending *p, const struct jwk_set *set,
+                            uint64_t epoch, const char **message)
+{
+	struct jwt_verify_opts o = verify_opts(c, JWT_MODE_RS256);
+	json_t *claims = token_cache_get(p->parts.token, p->parts.token_len, epoch);
+	if (claims) {
+		if (jwt_claims_check(claims, &o, message) == 0)
+			return claims;
+		json_decref(claims);
+		return NULL;
+	}
+	if (jwt_parts_verify(&p->parts, set, &o, &claims, message) != 0)
+		return NULL;
+	token_cache_put(p->parts.token, p->parts.token_len, epoch, claims);
+	return claims;
+}
+
+static void on_keys(struct relayd_call *c, const struct jwk_set *set, uint64_t epoch,
+                    const char *error, void *arg)
 {
 	struct pending *p = arg;
 	json_t *claims = NULL;
 	const char *message = error;
-	if (set) {
-		struct jwt_verify_opts o = verify_opts(c, JWT_MODE_RS256);
-		if (jwt_parts_verify(&p->parts, set, &o, &claims, &message) != 0)
-			claims = NULL;
-	}
+	if (set)
+		claims = verify_rs256(c, p, set, epoch, &message);
 	jwt_parts_clear(&p->parts);
 	if (claims)
 		accept_claims(c, claims, p->done, p->arg);

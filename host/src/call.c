@@ -46,6 +46,33 @@ static void on_client_gone(struct evhttp_connection *evcon, void *arg)
 	c->req = NULL;
 }
 
+/* A reply counts as in flight until evhttp has written it: a drain that
+ * stopped the loop earlier would close the connection on it. Exactly one of
+ * the two callbacks below runs. */
+static void on_reply_written(struct evhttp_request *req, void *arg)
+{
+	struct relayd_call *c = arg;
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	if (evcon)
+		evhttp_connection_set_closecb(evcon, NULL, NULL);
+	call_release(c);
+}
+
+static void on_reply_conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+	(void)evcon;
+	call_release(arg);
+}
+
+static void hold_until_written(struct relayd_call *c, struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	call_hold(c);
+	evhttp_request_set_on_complete_cb(req, on_reply_written, c);
+	if (evcon)
+		evhttp_connection_set_closecb(evcon, on_reply_conn_closed, c);
+}
+
 static struct relayd_call *call_alloc(struct loop *l, struct generation *gen, enum call_kind kind)
 {
 	struct relayd_call *c = calloc(1, sizeof(*c));
@@ -177,10 +204,8 @@ void call_send(struct relayd_call *c, int status, const char *content_type,
 		struct evbuffer *buf = evbuffer_new();
 		if (buf && len)
 			evbuffer_add(buf, body, len);
-		struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-		if (evcon)
-			evhttp_connection_set_closecb(evcon, NULL, NULL);
 		c->req = NULL;
+		hold_until_written(c, req);
 		evhttp_send_reply(req, status, NULL, buf);
 		if (buf)
 			evbuffer_free(buf);

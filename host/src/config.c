@@ -914,12 +914,6 @@ static int check_plugin_against_others(const struct errctx *e, const struct conf
 			               "[plugin.%s]: mount '%s' is already used by [plugin.%s] (line %d)",
 			               p->name, p->mount, q->name, q->line);
 	}
-	/* A plugin's own audience is a complete expected aud, so only plugins
-	 * without one need [relayd] audience (never the Host header, §3). */
-	if (p->auth == CONF_AUTH_SECUREX && !c->audience && is_unset(p->audience))
-		return fail_at(e, p->line,
-		               "[plugin.%s] uses auth = securex but [relayd] audience is not set",
-		               p->name);
 	if (p->auth == CONF_AUTH_STATIC && is_unset(p->client_token) && !conf_listen_is_loopback(c)) {
 		char listen[EXCERPT_SIZE];
 		ini_excerpt(listen, sizeof(listen), c->listen);
@@ -1317,4 +1311,16 @@ bool conf_listen_is_loopback(const struct conf *c)
 		return (ntohl(a4.s_addr) >> 24) == 127;
 	struct in6_addr a6;
 	return inet_pton(AF_INET6, h, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+int conf_plugin_check_audience(const struct conf *c, const struct conf_plugin *p, char *err,
+                               size_t errlen)
+{
+	/* A plugin's own audience is a complete expected aud, so only plugins
+	 * without one need [relayd] audience (never the Host header, §3). */
+	if (p->auth != CONF_AUTH_SECUREX || c->audience || !is_unset(p->audience))
+		return RELAYD_OK;
+	snprintf(err, errlen, "%s:%d: [plugin.%s] uses auth = securex but [relayd] audience is not set",
+	         c->path, p->line, p->name);
+	return RELAYD_EINVAL;
 }

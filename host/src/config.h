@@ -199,6 +199,15 @@ char *conf_path_resolve(const struct conf *c, const char *value);
 /** Whether listen_host is a loopback address (127.0.0.0/8, ::1, localhost). */
 bool conf_listen_is_loopback(const struct conf *c);
 
+/**
+ * For a plugin that verifies SecureX tokens (the loader knows which: relay
+ * routes or routes with auth): an expected audience must exist, from its own
+ * `audience` or [relayd] audience. Returns 0, or RELAYD_EINVAL with
+ * "<file>:<section line>: [plugin.x] uses auth = securex but [relayd] audience is not set".
+ */
+int conf_plugin_check_audience(const struct conf *c, const struct conf_plugin *p, char *err,
+                               size_t errlen);
+
 /** true/false, yes/no, on/off, 1/0 (any case). 0 or RELAYD_EINVAL. */
 int conf_parse_bool(const char *s, bool *out);
 

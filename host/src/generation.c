@@ -21,16 +21,6 @@ static void generation_destroy(struct generation *g)
 	free(g);
 }
 
-static int check_duplicate_names(struct generation *g, struct relayd_plugin_ctx *pi)
-{
-	for (size_t i = 0; i < g->n_plugins; i++) {
-		struct relayd_plugin_ctx *o = g->plugins[i];
-		if (o != pi && o->state == INSTANCE_RUNNING && strcmp(o->desc->name, pi->desc->name) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 static struct relayd_plugin_ctx *instance_new(struct generation *g, struct conf_plugin *s)
 {
 	struct relayd_plugin_ctx *pi = calloc(1, sizeof(*pi));
@@ -69,23 +59,10 @@ int generation_build(struct conf *conf, struct loop *main_loop, struct generatio
 		if (!pi)
 			goto fail_nomem;
 		g->plugins[g->n_plugins++] = pi;
-		int rc = instance_start(pi, err, errlen);
-		if (rc)
+		/* Names are unique because sections are, and a plugin must declare
+		 * its section's name (instance_start): no duplicate can load. */
+		if (instance_start(pi, err, errlen))
 			goto fail;
-		if (pi->state == INSTANCE_RUNNING && check_duplicate_names(g, pi)) {
-			char reason[300];
-			snprintf(reason, sizeof(reason), "duplicate plugin name '%s'", pi->desc->name);
-			instance_stop(pi);
-			pi->state = INSTANCE_REFUSED;
-			pi->error = strdup(reason);
-			log_emit(RELAYD_LOG_ERROR, pi->name, NULL, "plugin refused file=%s reason=\"%s\"",
-			         pi->file, reason);
-			if (pi->section->required) {
-				snprintf(err, errlen, "%s:%d: [plugin.%s] is required but was refused: %s",
-				         conf->path, pi->section->line, pi->name, reason);
-				goto fail;
-			}
-		}
 	}
 	*out = g;
 	return RELAYD_OK;
@@ -95,6 +72,12 @@ fail:
 	g->conf = NULL; /* the caller keeps ownership of conf on failure */
 	generation_destroy(g);
 	return RELAYD_EINVAL;
+}
+
+void generation_retire(struct generation *g)
+{
+	for (size_t i = 0; i < g->n_plugins; i++)
+		instance_retire(g->plugins[i]);
 }
 
 void generation_ref(struct generation *g)

@@ -26,6 +26,9 @@ struct generation {
 int generation_build(struct conf *conf, struct loop *main_loop, struct generation **out,
                      char *err, size_t errlen);
 
+/** Retires every instance (no new background work); before the last unref. */
+void generation_retire(struct generation *g);
+
 void generation_ref(struct generation *g);
 /** Drops a reference; the last one stops the plugins on the main loop. */
 void generation_unref(struct generation *g);

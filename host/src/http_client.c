@@ -17,6 +17,7 @@ struct http_client {
 	struct event *timer;
 	struct transfer *transfers; /* doubly linked, for abort on free */
 	size_t running;
+	bool aborting;              /* no new transfers once background work is stopped */
 };
 
 struct buf {
@@ -381,10 +382,15 @@ static int set_method_and_body(struct transfer *t, const struct relayd_http_requ
 
 static int build_headers(struct transfer *t, const struct relayd_http_request *req)
 {
-	/* No "Expect: 100-continue": servers that ignore it cost a second. */
-	struct curl_slist *l = curl_slist_append(NULL, "Expect:");
-	if (!l)
+	struct curl_slist *l = NULL;
+	/* No "Expect: 100-continue": servers that ignore it cost a second. But
+	 * curl 7.88 signs every CURLOPT_HTTPHEADER line for SigV4, even a
+	 * blanking one, so signed requests skip the 100-continue wait instead. */
+	if (req->aws_sigv4) {
+		curl_easy_setopt(t->easy, CURLOPT_EXPECT_100_TIMEOUT_MS, 0L);
+	} else if (!(l = curl_slist_append(NULL, "Expect:"))) {
 		return -1;
+	}
 	for (const char *const *h = req->headers; h && *h; h++) {
 		struct curl_slist *n = curl_slist_append(l, *h);
 		if (!n) {
@@ -432,8 +438,8 @@ static void apply_settings(struct transfer *t, const struct relayd_http_request 
 void http_client_start(struct http_client *c, const struct relayd_http_request *req,
                        const struct http_settings *s, http_client_cb cb, void *arg)
 {
-	if (!req->url) {
-		fail_later(c, cb, arg, "no URL");
+	if (!req->url || c->aborting) {
+		fail_later(c, cb, arg, c->aborting ? "relayd is stopping" : "no URL");
 		return;
 	}
 	struct transfer *t = calloc(1, sizeof(*t));
@@ -489,6 +495,18 @@ struct http_client *http_client_new(struct loop *l)
 	/* Keep idle upstream connections for reuse across requests. */
 	curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, 2048L);
 	return c;
+}
+
+void http_client_abort(struct http_client *c, const char *why)
+{
+	c->aborting = true;
+	while (c->transfers) {
+		struct transfer *t = c->transfers;
+		curl_multi_remove_handle(c->multi, t->easy);
+		unlink_transfer(t);
+		snprintf(t->errbuf, sizeof(t->errbuf), "%s", why);
+		finish_transfer(t, CURLE_ABORTED_BY_CALLBACK);
+	}
 }
 
 void http_client_free(struct http_client *c)

@@ -29,6 +29,10 @@ struct http_client *http_client_new(struct loop *l);
 /** Aborts transfers still running; their callbacks are not called. */
 void http_client_free(struct http_client *c);
 
+/** Ends every running transfer now, calling its callback with an
+ *  RELAYD_HTTP_INTERNAL error saying @p why (shutdown of background work). */
+void http_client_abort(struct http_client *c, const char *why);
+
 /** Starts req; cb runs later on the loop, even when the request cannot start. */
 void http_client_start(struct http_client *c, const struct relayd_http_request *req,
                        const struct http_settings *s, http_client_cb cb, void *arg);

@@ -80,6 +80,18 @@ static int load_descriptor(struct relayd_plugin_ctx *pi, char *err, size_t errle
 	return RELAYD_OK;
 }
 
+/* Relay routes and routes with auth verify tokens; a plugin that has only
+ * auth-free routes (a webhook receiver) needs no audience. */
+static bool instance_verifies_tokens(const struct relayd_plugin *d)
+{
+	if (d->observe || d->refer || d->health)
+		return true;
+	for (const struct relayd_route *r = d->routes; r && r->method; r++)
+		if (r->auth != RELAYD_AUTH_NONE)
+			return true;
+	return false;
+}
+
 int instance_start(struct relayd_plugin_ctx *pi, char *err, size_t errlen)
 {
 	pi->mount = pi->section->mount;
@@ -95,6 +107,11 @@ int instance_start(struct relayd_plugin_ctx *pi, char *err, size_t errlen)
 	rc = conf_plugin_apply_schema(pi->section, pi->desc->config, pi->conf->path, err, errlen);
 	if (rc)
 		return rc;
+	if (instance_verifies_tokens(pi->desc)) {
+		rc = conf_plugin_check_audience(pi->conf, pi->section, err, errlen);
+		if (rc)
+			return rc;
+	}
 	pi->expected_aud = conf_expected_audience(pi->conf, pi->section);
 	pi->entities_clamp = pi->desc->policy.entities_clamp > 0 ? pi->desc->policy.entities_clamp
 	                                                         : DEFAULT_CLAMP;
@@ -109,7 +126,7 @@ int instance_start(struct relayd_plugin_ctx *pi, char *err, size_t errlen)
 		}
 		char reason[600];
 		snprintf(reason, sizeof(reason), "init failed: %s", relayd_strstatus(rc));
-		return refuse(pi, INSTANCE_FAILED, reason, err, errlen);
+		return refuse(pi, INSTANCE_REFUSED, reason, err, errlen);
 	}
 	pi->initialised = true;
 	pi->state = INSTANCE_RUNNING;
@@ -171,6 +188,8 @@ static void timer_arm(void *arg)
 struct relayd_timer *instance_timer_add(struct relayd_plugin_ctx *pi, uint64_t ms,
                                         relayd_task_fn fn, void *arg)
 {
+	if (atomic_load(&pi->retired))
+		return NULL; /* a retired instance's background work must wind down */
 	struct relayd_timer *t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
@@ -212,6 +231,12 @@ static void cancel_all_timers(struct relayd_plugin_ctx *pi)
 {
 	while (pi->timers)
 		instance_timer_cancel(pi->timers);
+}
+
+void instance_retire(struct relayd_plugin_ctx *pi)
+{
+	atomic_store(&pi->retired, true);
+	cancel_all_timers(pi);
 }
 
 void instance_stop(struct relayd_plugin_ctx *pi)

@@ -37,6 +37,7 @@ struct relayd_plugin_ctx {
 	char *error;                   /* why refused/failed, NULL otherwise */
 	void *state_ptr;               /* from init */
 	bool initialised;
+	atomic_bool retired;           /* replaced or stopping: no new timers */
 
 	struct conf_plugin *section;   /* borrowed from the generation's conf */
 	const struct conf *conf;
@@ -64,6 +65,10 @@ struct relayd_plugin_ctx {
  *  runs or is disabled/refused without being fatal; a negative status with
  *  @p err set when relayd must not start (config errors, required plugins). */
 int instance_start(struct relayd_plugin_ctx *pi, char *err, size_t errlen);
+
+/** Stops background work from starting again: cancels the instance's timers
+ *  and refuses new ones. In-flight calls and tasks run to their end. */
+void instance_retire(struct relayd_plugin_ctx *pi);
 
 /** Calls fini (if init succeeded), cancels timers, closes the .so. */
 void instance_stop(struct relayd_plugin_ctx *pi);

@@ -25,6 +25,7 @@ struct waiter {
 	jwks_cb cb;
 	void *arg;
 	struct jwk_set *set;   /* filled at delivery (a reference) */
+	uint64_t epoch;
 	const char *error;     /* static text */
 };
 
@@ -32,6 +33,7 @@ struct entry {
 	struct entry *next;
 	char *host;
 	struct jwk_set *set;
+	uint64_t epoch;        /* of set */
 	int64_t fetched_ms;    /* when set was fetched */
 	int64_t last_try_ms;   /* when the last fetch started */
 	bool fetching;
@@ -42,6 +44,7 @@ static struct {
 	pthread_mutex_t lock;
 	struct loop *main_loop;
 	struct entry *entries;
+	uint64_t next_epoch;
 	bool http_scheme;
 	long timeout_ms;
 	int64_t refresh_ms;
@@ -111,17 +114,18 @@ static void deliver(void *arg)
 {
 	struct waiter *w = arg;
 	struct relayd_call *c = w->call;
-	w->cb(c, w->set, w->set ? NULL : w->error, w->arg);
+	w->cb(c, w->set, w->epoch, w->set ? NULL : w->error, w->arg);
 	jwk_set_unref(w->set);
 	free(w);
 	call_release(c);
 }
 
-static void deliver_all(struct waiter *w, struct jwk_set *set, const char *error)
+static void deliver_all(struct waiter *w, struct jwk_set *set, uint64_t epoch, const char *error)
 {
 	while (w) {
 		struct waiter *next = w->next;
 		w->set = jwk_set_ref(set);
+		w->epoch = epoch;
 		w->error = error;
 		loop_post(w->call->loop, deliver, w);
 		w = next;
@@ -155,14 +159,16 @@ static void on_fetched(const struct relayd_http_response *resp, void *arg)
 	if (set) {
 		jwk_set_unref(e->set);
 		e->set = set;
+		e->epoch = ++J.next_epoch;
 		e->fetched_ms = services_now_ms();
 	}
 	struct waiter *w = e->waiters;
 	e->waiters = NULL;
 	/* A failed refresh still serves the keys we had. */
 	struct jwk_set *serve = jwk_set_ref(e->set);
+	uint64_t epoch = e->epoch;
 	pthread_mutex_unlock(&J.lock);
-	deliver_all(w, serve, error);
+	deliver_all(w, serve, epoch, error);
 	jwk_set_unref(serve);
 	free(f);
 }
@@ -197,13 +203,14 @@ void jwks_get(struct relayd_call *c, const char *host, const char *kid, jwks_cb 
 	struct entry *e = find_or_add(host);
 	if (!e) {
 		pthread_mutex_unlock(&J.lock);
-		cb(c, NULL, JWT_MSG_NOMEM, arg);
+		cb(c, NULL, 0, JWT_MSG_NOMEM, arg);
 		return;
 	}
 	if (!e->fetching && !wants_fetch(e, kid, now)) {
 		struct jwk_set *set = jwk_set_ref(e->set);
+		uint64_t epoch = e->epoch;
 		pthread_mutex_unlock(&J.lock);
-		cb(c, set, NULL, arg);
+		cb(c, set, epoch, NULL, arg);
 		jwk_set_unref(set);
 		return;
 	}
@@ -213,7 +220,7 @@ void jwks_get(struct relayd_call *c, const char *host, const char *kid, jwks_cb 
 		pthread_mutex_unlock(&J.lock);
 		free(w);
 		free(f);
-		cb(c, NULL, JWT_MSG_NOMEM, arg);
+		cb(c, NULL, 0, JWT_MSG_NOMEM, arg);
 		return;
 	}
 	*w = (struct waiter){.next = e->waiters, .call = c, .cb = cb, .arg = arg};

@@ -5,16 +5,19 @@
 #ifndef RELAYD_JWKS_H
 #define RELAYD_JWKS_H
 
+#include <stdint.h>
+
 #include "jwt.h"
 
 struct loop;
 struct conf;
 struct relayd_call;
 
-/** set: borrowed for the callback (NULL on error); error: the relay text
- *  without prefix (NULL on success). Runs on the call's loop. */
-typedef void (*jwks_cb)(struct relayd_call *c, const struct jwk_set *set, const char *error,
-                        void *arg);
+/** set: borrowed for the callback (NULL on error); epoch: a process-wide
+ *  number that changes whenever a host's key set is replaced; error: the
+ *  relay text without prefix (NULL on success). Runs on the call's loop. */
+typedef void (*jwks_cb)(struct relayd_call *c, const struct jwk_set *set, uint64_t epoch,
+                        const char *error, void *arg);
 
 void jwks_init(struct loop *main_loop, const struct conf *conf);
 /** Takes the JWKS settings of a (re)loaded config. */

@@ -413,6 +413,9 @@ static BIGNUM *jwk_bignum(const json_t *jwk, const char *name, int *err)
 	if (!s || !*s)
 		return NULL;
 	size_t n = 0;
+	/* Nothing usable is longer than an 8192-bit modulus; don't decode more. */
+	if (strlen(s) > (JWK_RSA_MAX_BITS / 8 + 1) * 4 / 3 + 4)
+		return NULL;
 	unsigned char *raw = b64url_decode(s, strlen(s), &n, err);
 	if (!raw)
 		return NULL;

@@ -122,3 +122,8 @@ void loop_drain(struct loop *l)
 	if (l->calls == 0)
 		event_base_loopexit(l->base, NULL);
 }
+
+void loop_run_posted(struct loop *l)
+{
+	on_wakeup(-1, 0, l);
+}

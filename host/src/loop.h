@@ -38,6 +38,9 @@ void loop_free(struct loop *l);
 /** Runs fn(arg) on l's thread at its next turn. Safe from any thread. */
 int loop_post(struct loop *l, loop_fn fn, void *arg);
 
+/** Runs what was posted to l, on the calling thread (shutdown only). */
+void loop_run_posted(struct loop *l);
+
 /** The loop of the calling thread (NULL on a thread without one). */
 struct loop *loop_current(void);
 void loop_set_current(struct loop *l);

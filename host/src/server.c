@@ -22,11 +22,13 @@
 
 #include "config.h"
 #include "generation.h"
+#include "http_client.h"
 #include "jwks.h"
 #include "log.h"
 #include "loop.h"
 #include "offload.h"
 #include "router.h"
+#include "token_cache.h"
 
 struct worker {
 	struct loop *loop;
@@ -63,8 +65,12 @@ static void replace_generation(struct generation *g)
 	struct generation *old = srv.current;
 	srv.current = g;
 	pthread_mutex_unlock(&srv.lock);
-	if (old)
+	if (old) {
+		/* Its in-flight calls and tasks finish; its timers do not fire again,
+		 * so its background work winds down and fini runs after the last. */
+		generation_retire(old);
 		generation_unref(old);
+	}
 }
 
 /* ---- socket ---------------------------------------------------------- */
@@ -335,6 +341,18 @@ static void warn_if_exposed(const struct conf *conf)
 		         "proxy in front of it (etc/nginx-relayd.conf)", conf->listen);
 }
 
+/* Background work is cancelled, not awaited (its state is on disk): no new
+ * timers, running transfers end with an error their plugin handles, queued
+ * file work completes, and the completions run here on the main thread. */
+static void stop_background_work(void)
+{
+	if (srv.current)
+		generation_retire(srv.current);
+	http_client_abort(srv.main_loop->http, "relayd is stopping");
+	offload_stop();
+	loop_run_posted(srv.main_loop);
+}
+
 static int load_initial(struct conf **conf_out)
 {
 	char err[1024];
@@ -361,6 +379,7 @@ int server_run(const struct server_options *opt)
 	loop_set_current(srv.main_loop);
 	offload_start(2);
 	jwks_init(srv.main_loop, conf);
+	token_cache_init();
 	char err[1024];
 	int status = 1;
 	struct generation *g = NULL;
@@ -398,10 +417,12 @@ stop:
 	free_workers();
 	if (srv.drain_timer)
 		event_free(srv.drain_timer);
+	stop_background_work();
 	replace_generation(NULL);
 out:
 	jwks_shutdown();
-	offload_stop();
+	token_cache_shutdown();
+	offload_stop(); /* idempotent: already stopped unless start-up failed */
 	loop_free(srv.main_loop);
 	curl_global_cleanup();
 	return status;

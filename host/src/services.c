@@ -402,6 +402,11 @@ static void svc_metric_set(const char *name, const char *labels, double value)
 	metrics_gauge_set(name, labels, value);
 }
 
+static bool svc_listen_is_loopback(struct relayd_plugin_ctx *p)
+{
+	return conf_listen_is_loopback(p->conf);
+}
+
 const struct relayd_host host_services = {
 	.abi_major = RELAYD_ABI_MAJOR,
 	.abi_minor = RELAYD_ABI_MINOR,
@@ -447,4 +452,5 @@ const struct relayd_host host_services = {
 	.ratelimit_acquire = svc_ratelimit,
 	.metric_add = svc_metric_add,
 	.metric_set = svc_metric_set,
+	.listen_is_loopback = svc_listen_is_loopback,
 };

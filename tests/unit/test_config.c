@@ -604,8 +604,14 @@ START_TEST(cross_checks)
 	struct conf *c = load_ok(AUD "[plugin.a]\nenabled = false\n[plugin.b]\nmount = /a\n");
 	conf_free(c);
 	/* audience */
-	expect_error("[relayd]\n[plugin.a]\nauth = secret\nsecret = k\n\n[plugin.b]\n", 6,
-	             "[plugin.b] uses auth = securex but [relayd] audience is not set");
+	/* checked per plugin once the loader knows the plugin verifies tokens */
+	c = load_ok("[relayd]\n[plugin.a]\nauth = secret\nsecret = k\n\n[plugin.b]\n");
+	char aud_err[256];
+	ck_assert_int_eq(conf_plugin_check_audience(c, &c->plugins[0], aud_err, sizeof(aud_err)), 0);
+	ck_assert_int_eq(conf_plugin_check_audience(c, &c->plugins[1], aud_err, sizeof(aud_err)),
+	                 RELAYD_EINVAL);
+	ck_assert(strstr(aud_err, ":6: [plugin.b] uses auth = securex but [relayd] audience is not set"));
+	conf_free(c);
 	c = load_ok("[plugin.a]\nenabled = no\n");
 	conf_free(c);
 	c = load_ok("[plugin.a]\naudience = https://relay.example.com/a\n");

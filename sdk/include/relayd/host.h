@@ -221,6 +221,11 @@ struct relayd_host {
 	/** Sets gauge name{labels}. */
 	void (*metric_set)(const char *name, const char *labels, double value);
 
+	/* -- deployment facts */
+	/** Whether relayd listens on loopback only (plugins with auth-free routes
+	 *  warn when it does not). */
+	bool (*listen_is_loopback)(struct relayd_plugin_ctx *pctx);
+
 	/* ABI 1.0 ends here; append below. */
 };
 
