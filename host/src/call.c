@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "generation.h"
+#include "instance.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
@@ -124,6 +125,8 @@ struct relayd_call *call_new_task(struct relayd_plugin_ctx *pi)
 
 static void call_free(struct relayd_call *c)
 {
+	if (c->deadline_timer)
+		event_free(c->deadline_timer);
 	if (c->req) {
 		struct evhttp_connection *evcon = evhttp_request_get_connection(c->req);
 		if (evcon)
@@ -234,6 +237,7 @@ static const char *flask_reason(int status)
 	case 405: return "werkzeug.exceptions.MethodNotAllowed";
 	case 413: return "werkzeug.exceptions.RequestEntityTooLarge";
 	case 503: return "werkzeug.exceptions.ServiceUnavailable";
+	case 504: return "werkzeug.exceptions.GatewayTimeout";
 	default: return "werkzeug.exceptions.InternalServerError";
 	}
 }
@@ -259,6 +263,42 @@ void call_send_error(struct relayd_call *c, enum relayd_envelope env, int status
 		break;
 	}
 	call_send_json(c, status, body);
+}
+
+/* Upstream timeouts are capped by the deadline, so a plugin normally fails
+ * first with its own message; the guard waits this much longer. */
+#define DEADLINE_GRACE_MS 250
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct relayd_call *c = arg;
+	(void)fd;
+	(void)what;
+	if (c->ended)
+		return;
+	int64_t ms = c->gen ? c->gen->conf->deadline_ms : 0;
+	log_emit(RELAYD_LOG_ERROR, plugin_label(c), c->request_id,
+	         "the plugin did not answer within deadline_ms (%lld ms); answering for it",
+	         (long long)ms);
+	if (c->kind == CALL_RELAY) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "relayd did not get an answer within %lld ms.", (long long)ms);
+		services_relay_fail(c, NULL, "request timeout", msg);
+	} else {
+		call_send_error(c, c->pi ? c->pi->desc->envelope : RELAYD_ENVELOPE_RELAY, 504,
+		                "The request did not complete within the deadline.");
+	}
+}
+
+void call_arm_deadline(struct relayd_call *c)
+{
+	int64_t left = c->deadline_ms - services_now_ms() + DEADLINE_GRACE_MS;
+	if (left < 0)
+		left = 0;
+	c->deadline_timer = evtimer_new(c->loop->base, on_deadline, c);
+	struct timeval tv = {(time_t)(left / 1000), (suseconds_t)((left % 1000) * 1000)};
+	if (c->deadline_timer)
+		evtimer_add(c->deadline_timer, &tv);
 }
 
 void call_end_task(struct relayd_call *c)

@@ -4,6 +4,7 @@
 #ifndef RELAYD_CALL_H
 #define RELAYD_CALL_H
 
+#include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <sys/queue.h>
@@ -55,6 +56,7 @@ struct relayd_call {
 	int64_t start_mono_us;             /* for latency: immune to clock steps */
 	int64_t deadline_ms;
 
+	struct event *deadline_timer;      /* ends a call its plugin never ended */
 	json_t *warnings;                  /* array of {code,message,type:"warning"} */
 	bool ended;                        /* a reply was sent (or the client left) */
 	int status;                        /* for the access line */
@@ -83,6 +85,10 @@ void call_send_json(struct relayd_call *c, int status, json_t *body /* stolen */
 /** The host's own error answer (404/405/413/…) in the mount's envelope. */
 void call_send_error(struct relayd_call *c, enum relayd_envelope env, int status,
                      const char *message);
+
+/** Arms the host's guard: if the call has not ended shortly after its
+ *  deadline, it is ended with a timeout in the mount's envelope. */
+void call_arm_deadline(struct relayd_call *c);
 
 /** Ends a task call (no reply). */
 void call_end_task(struct relayd_call *c);

@@ -198,6 +198,7 @@ static void dispatch_plugin(struct relayd_call *c, struct evhttp_request *req)
 		                "The data value transmitted exceeds the capacity limit.");
 		return;
 	}
+	call_arm_deadline(c);
 	if (route) {
 		c->kind = CALL_ROUTE;
 		relay_routes_extra(c, route);

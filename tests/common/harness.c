@@ -518,6 +518,56 @@ struct harness_proc *harness_fixture_start(const char *routes_json)
 	return p;
 }
 
+/* Runs `$FIXTURE_SERVER --gen-cert dir` to completion (bounded); 0 on exit 0. */
+static int generate_certificate(struct harness_proc *p, const char *dir)
+{
+	const char *argv[] = { harness_env("FIXTURE_SERVER"), "--gen-cert", dir, NULL };
+
+	proc_spawn(p, argv);
+	if (harness_proc_wait_exit(p, HARNESS_READY_TIMEOUT_MS) < 0) {
+		reap_now(p);
+		return -1;
+	}
+	return p->exit_status == 0 ? 0 : -1;
+}
+
+struct harness_proc *harness_fixture_start_tls(const char *routes_json, char **cert_path)
+{
+	struct harness_proc *p = proc_new("fixture_server");
+	char tls_dir[PATH_MAX], cert[PATH_MAX], key[PATH_MAX];
+
+	path_in_dir(p, "routes.json", p->config_path, sizeof(p->config_path));
+	path_in_dir(p, "port", p->ready_path, sizeof(p->ready_path));
+	path_in_dir(p, "tls", tls_dir, sizeof(tls_dir));
+	path_in_dir(p, "tls/cert.pem", cert, sizeof(cert));
+	path_in_dir(p, "tls/key.pem", key, sizeof(key));
+	ck_assert_msg(mkdir(tls_dir, 0700) == 0, "mkdir %s: %s", tls_dir, strerror(errno));
+	ck_assert_msg(harness_write_file(p->config_path, routes_json) == 0, "write %s: %s",
+	              p->config_path, strerror(errno));
+	if (generate_certificate(p, tls_dir) != 0) {
+		print_stderr_tail(p);
+		ck_abort_msg("fixture_server --gen-cert %s failed (exit status %d)", tls_dir,
+		             p->exit_status);
+	}
+	p->exit_status = -1;
+
+	const char *argv[] = { harness_env("FIXTURE_SERVER"), "--port", "0", "--port-file",
+	                       p->ready_path, "--routes", p->config_path, "--tls-cert", cert,
+	                       "--tls-key", key, "--max-seconds", "600", NULL };
+
+	proc_spawn(p, argv);
+	if (wait_for_port_file(p, p->ready_path, HARNESS_READY_TIMEOUT_MS) != 0) {
+		print_stderr_tail(p);
+		ck_abort_msg("TLS fixture server did not write its port file (exit status %d)",
+		             p->exit_status);
+	}
+	if (cert_path != NULL) {
+		*cert_path = strdup(cert);
+		ck_assert_msg(*cert_path != NULL, "out of memory");
+	}
+	return p;
+}
+
 json_t *harness_fixture_stats(const struct harness_proc *fixture)
 {
 	json_t *stats = NULL;
@@ -662,6 +712,8 @@ static void transfer_setup(struct transfer *t, const struct harness_request *req
 	curl_easy_setopt(t->easy, CURLOPT_HEADERFUNCTION, on_body);
 	curl_easy_setopt(t->easy, CURLOPT_HEADERDATA, &t->head);
 	curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
+	if (req->ca_file != NULL)
+		curl_easy_setopt(t->easy, CURLOPT_CAINFO, req->ca_file);
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(t->easy, CURLOPT_NOBODY, 1L);
 	else if (strcmp(method, "GET") != 0)

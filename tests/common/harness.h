@@ -120,6 +120,19 @@ int harness_relayd_rewrite_config(struct harness_proc *p, const char *config_tex
  */
 struct harness_proc *harness_fixture_start(const char *routes_json);
 
+/**
+ * harness_fixture_start over HTTPS: first runs $FIXTURE_SERVER --gen-cert
+ * <dir>/tls (a fresh self-signed EC certificate for IP 127.0.0.1 and
+ * localhost, CA:TRUE, valid for a year), then starts the server as
+ * harness_fixture_start does plus --tls-cert/--tls-key (HTTPS only on its
+ * port; harness_url and harness_fixture_stats speak plain HTTP and so do not
+ * work with it). *cert_path (may be NULL) gets the certificate's path,
+ * malloc'd (caller frees); the file stays until harness_proc_free and doubles
+ * as the CA file that makes clients trust the server. Fails the test when
+ * the certificate cannot be made or the server does not come up.
+ */
+struct harness_proc *harness_fixture_start_tls(const char *routes_json, char **cert_path);
+
 /** GET /__stats of the fixture server; fails the test unless it answers 200
  *  with a JSON object. Caller json_decref's the result. */
 json_t *harness_fixture_stats(const struct harness_proc *fixture);
@@ -162,6 +175,7 @@ struct harness_request {
 	const char *body;             /**< may be NULL */
 	size_t body_len;
 	long timeout_ms;              /**< 0: HARNESS_HTTP_TIMEOUT_MS */
+	const char *ca_file;          /**< https: trust this PEM (CURLOPT_CAINFO); NULL: system CAs */
 };
 
 struct harness_response {

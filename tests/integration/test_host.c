@@ -333,6 +333,31 @@ START_TEST(echo_fetch_transport_error_is_502)
 }
 END_TEST
 
+/* A handler that never ends its call is answered by the host at the deadline
+ * (deadline_ms plus a short grace), in the mount's envelope, and relayd
+ * keeps serving. No timing is asserted: only that an answer comes. */
+START_TEST(deadline_guard_answers_for_a_silent_plugin)
+{
+	char *cfg = harness_printf("[relayd]\n"
+	                           "listen = 127.0.0.1:0\n"
+	                           "workers = 1\n"
+	                           "plugin_dir = %s\n"
+	                           "deadline_ms = 300\n"
+	                           "\n"
+	                           "[plugin.echo]\n"
+	                           "auth = static\n",
+	                           harness_env("PLUGIN_DIR"));
+	struct harness_proc *p = harness_relayd_start(cfg);
+
+	assert_get(p, "/echo/never", 504,
+	           "{\"code\":504,\"message\":\"The request did not complete within the deadline.\","
+	           "\"reason\":\"werkzeug.exceptions.GatewayTimeout\"}");
+	assert_get(p, "/healthz", 200, "{\"status\":\"ok\"}");
+	stop_expect_zero(p);
+	free(cfg);
+}
+END_TEST
+
 /* ---- signals ---------------------------------------------------------------------- */
 
 START_TEST(sigterm_when_idle_exits_zero)
@@ -593,6 +618,7 @@ static Suite *host_suite(void)
 	tcase_add_test(echo, echo_observe_refer_health);
 	tcase_add_test(echo, echo_fetch_relays_upstream_answer);
 	tcase_add_test(echo, echo_fetch_transport_error_is_502);
+	tcase_add_test(echo, deadline_guard_answers_for_a_silent_plugin);
 	tcase_add_test(signals, sigterm_when_idle_exits_zero);
 	tcase_add_test(signals, sigterm_drains_in_flight_request);
 	tcase_add_test(signals, sighup_reloads_config);

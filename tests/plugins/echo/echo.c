@@ -249,6 +249,14 @@ static void echo_route_fanout(void *state, struct relayd_call *call)
 		st->host->http(call, &req, echo_fanout_done, f);
 }
 
+/* GET never: a buggy handler that never ends its call, so the tests can see
+ * the host's deadline guard answer for it. */
+static void echo_route_never(void *state, struct relayd_call *call)
+{
+	(void)state;
+	(void)call;
+}
+
 static const struct relayd_route echo_routes[] = {
 	{ .method = "GET", .path = "claims", .handler = echo_route_claims,
 	  .auth = RELAYD_AUTH_REQUIRED },
@@ -257,6 +265,8 @@ static const struct relayd_route echo_routes[] = {
 	{ .method = "GET", .path = "fetch", .handler = echo_route_fetch,
 	  .auth = RELAYD_AUTH_NONE },
 	{ .method = "GET", .path = "fanout", .handler = echo_route_fanout,
+	  .auth = RELAYD_AUTH_NONE },
+	{ .method = "GET", .path = "never", .handler = echo_route_never,
 	  .auth = RELAYD_AUTH_NONE },
 	{ .method = NULL },
 };
