@@ -42,14 +42,19 @@ static int clamp_of(const struct relayd_call *c)
 	return c->pi->entities_clamp;
 }
 
-/* Claims in hand: the key, the entities limit, then the plugin. */
+/* Claims in hand: the key, the entities limit, then the plugin. Only SecureX
+ * tokens carry the limit; the HS256 reference read it from its environment
+ * (here: entities_limit), never from the token (DECISIONS.md §3). */
 static void accept_claims(struct relayd_call *c, json_t *claims, auth_done_fn done, void *arg)
 {
 	c->claims = claims;
 	json_t *key = json_object_get(claims, "key");
 	c->api_key = json_is_string(key) ? json_string_value(key) : NULL;
-	c->entities_limit = ctim_entities_limit(json_object_get(claims, "CTR_ENTITIES_LIMIT"),
-	                                        (int)c->pi->section->entities_limit, clamp_of(c));
+	const json_t *limit = c->pi->section->auth == CONF_AUTH_SECUREX
+	                          ? json_object_get(claims, "CTR_ENTITIES_LIMIT")
+	                          : NULL;
+	c->entities_limit = ctim_entities_limit(limit, (int)c->pi->section->entities_limit,
+	                                        clamp_of(c));
 	done(c, NULL, arg);
 }
 

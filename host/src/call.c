@@ -233,6 +233,8 @@ void call_send_json(struct relayd_call *c, int status, json_t *body)
 static const char *flask_reason(int status)
 {
 	switch (status) {
+	case 400: return "werkzeug.exceptions.BadRequest";
+	case 401: return "werkzeug.exceptions.Unauthorized";
 	case 404: return "werkzeug.exceptions.NotFound";
 	case 405: return "werkzeug.exceptions.MethodNotAllowed";
 	case 413: return "werkzeug.exceptions.RequestEntityTooLarge";

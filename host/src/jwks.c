@@ -36,6 +36,7 @@ struct entry {
 	uint64_t epoch;        /* of set */
 	int64_t fetched_ms;    /* when set was fetched */
 	int64_t last_try_ms;   /* when the last fetch started */
+	int64_t kid_refresh_ms;/* when an unknown kid last caused a refetch */
 	bool fetching;
 	struct waiter *waiters;
 };
@@ -191,7 +192,10 @@ static bool wants_fetch(const struct entry *e, const char *kid, int64_t now)
 		return true;
 	if (now - e->fetched_ms >= J.refresh_ms)
 		return true;
-	if (kid && !jwk_set_find(e->set, kid) && now - e->last_try_ms >= UNKNOWN_KID_REFRESH_MS)
+	/* Measured from the last refetch an unknown kid caused, not from the
+	 * first fetch: a key rotated a minute after start must still be found. */
+	if (kid && !jwk_set_find(e->set, kid) &&
+	    (e->kid_refresh_ms == 0 || now - e->kid_refresh_ms >= UNKNOWN_KID_REFRESH_MS))
 		return true;
 	return false;
 }
@@ -227,6 +231,8 @@ void jwks_get(struct relayd_call *c, const char *host, const char *kid, jwks_cb 
 	e->waiters = w;
 	call_hold(c);
 	if (f) {
+		if (e->set && kid && !jwk_set_find(e->set, kid))
+			e->kid_refresh_ms = now;
 		e->fetching = true;
 		e->last_try_ms = now;
 		f->entry = e;

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <relayd/ctim.h>
+
 #include "cache.h"
 #include "call.h"
 #include "generation.h"
@@ -219,15 +221,9 @@ static void svc_reply_json(struct relayd_call *c, int status, json_t *body)
 
 static void svc_uuid4(char out[37])
 {
-	unsigned char b[16];
-	if (RAND_bytes(b, sizeof(b)) != 1)
-		memset(b, 0, sizeof(b)); /* RAND_bytes only fails without entropy at all */
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37,
-	         "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-	         b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-	         b[15]);
+	/* The SDK's generator: RAND_bytes output drawn from a per-thread pool. */
+	if (ctim_uuid4(out) != RELAYD_OK)
+		snprintf(out, 37, "00000000-0000-4000-8000-000000000000");
 }
 
 /* ---- offload, tasks, timers ------------------------------------------ */

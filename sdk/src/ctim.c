@@ -70,11 +70,32 @@ static void uuid_stamp(unsigned char b[16], unsigned version)
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
 }
 
+/* Random bytes for ids, drawn from a per-thread pool that RAND_bytes refills
+ * in batches: the same CSPRNG output, without its per-call cost (a profile
+ * of pulsedive observe showed one RAND_bytes per id at ~9 % of the time). */
+#define UUID_POOL_BYTES 4096
+static __thread unsigned char uuid_pool[UUID_POOL_BYTES];
+static __thread size_t uuid_pool_left;
+
+static int random_16(unsigned char b[16])
+{
+	if (uuid_pool_left < 16) {
+		if (RAND_bytes(uuid_pool, sizeof uuid_pool) != 1)
+			return RELAYD_EIO;
+		uuid_pool_left = sizeof uuid_pool;
+	}
+	uuid_pool_left -= 16;
+	memcpy(b, uuid_pool + uuid_pool_left, 16);
+	/* Used bytes are wiped so a later memory disclosure cannot replay ids. */
+	memset(uuid_pool + uuid_pool_left, 0, 16);
+	return RELAYD_OK;
+}
+
 int ctim_uuid4(char out[CTIM_UUID_SIZE])
 {
 	unsigned char b[16];
 
-	if (RAND_bytes(b, sizeof b) != 1)
+	if (random_16(b) != RELAYD_OK)
 		return RELAYD_EIO;
 	uuid_stamp(b, 4);
 	uuid_bytes_to_text(b, out);

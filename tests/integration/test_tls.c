@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* relayd as a TLS client: pulsedive and JWKS against the fixture server in HTTPS mode with a certificate made at test time. */
+/* relayd as a TLS client: pulsedive and JWKS against an HTTPS fixture server with a fresh cert. */
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
