@@ -169,6 +169,10 @@ static int worker_setup(struct worker *w, int index, int fd, const struct conf *
 	/* evhttp's limit is the largest mount's; each mount's own limit is
 	 * checked by the router so its 413 comes in the mount's envelope. */
 	evhttp_set_max_body_size(w->http, (ev_ssize_t)largest_max_body(conf) + 1);
+	/* Over that limit evhttp answers 413 and closes; lingering reads and
+	 * discards the rest of the body first, so the kernel does not reset the
+	 * connection and the client sees the 413 rather than a send error. */
+	evhttp_set_flags(w->http, EVHTTP_SERVER_LINGERING_CLOSE);
 	evhttp_set_max_headers_size(w->http, (ev_ssize_t)conf->max_headers * 8192);
 	evhttp_set_timeout(w->http, 120);
 	evhttp_set_gencb(w->http, on_request, w->loop);

@@ -2,6 +2,7 @@
 /* The threatstack_s3 descriptor: config schema, routes, init and fini. */
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,6 +162,17 @@ static int read_numbers(struct ts_plugin *p, int64_t *max_bytes, int64_t *max_ag
 	return RELAYD_OK;
 }
 
+/* Whether relayd listens on loopback only. A host whose table predates the
+ * member cannot say, so the answer is "no" and the warning errs on the side
+ * of being shown. */
+static bool listen_is_loopback(const struct relayd_host *h, struct relayd_plugin_ctx *pctx)
+{
+	size_t end = offsetof(struct relayd_host, listen_is_loopback) + sizeof(h->listen_is_loopback);
+	if (h->struct_size < end || !h->listen_is_loopback)
+		return false;
+	return h->listen_is_loopback(pctx);
+}
+
 static int read_auth(struct ts_plugin *p)
 {
 	const struct relayd_host *h = p->host;
@@ -180,12 +192,11 @@ static int read_auth(struct ts_plugin *p)
 	p->auth.secret_header = p->auth_header;
 	p->auth.basic_user = p->auth_user;
 	p->auth.basic_password = p->auth_password;
-	if (!ts_auth_enabled(&p->auth))
-		/* The listen address is not in the services table (see README), so warn always. */
+	if (!ts_auth_enabled(&p->auth) && !listen_is_loopback(h, pctx))
 		h->log_plugin(pctx, RELAYD_LOG_WARN,
-		              "webhook authentication is off (no webhook_secret or webhook_basic_user): "
-		              "anyone who reaches the listener can post alerts; keep listen on loopback "
-		              "or put an authenticating proxy in front");
+		              "webhook authentication is off (no webhook_secret or webhook_basic_user) "
+		              "and listen is not loopback: anyone who reaches the listener can post "
+		              "alerts; set webhook_secret or put an authenticating proxy in front");
 	return RELAYD_OK;
 }
 
