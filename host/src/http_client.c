@@ -17,6 +17,8 @@ struct http_client {
 	struct event *timer;
 	struct transfer *transfers; /* doubly linked, for abort on free */
 	size_t running;
+	CURL **idle;                /* reset easy handles kept for reuse */
+	size_t n_idle;
 	bool aborting;              /* no new transfers once background work is stopped */
 };
 
@@ -106,10 +108,31 @@ static enum relayd_http_error classify(CURLcode rc, const struct transfer *t)
 	}
 }
 
+/* Easy handles are reused: init/cleanup per transfer showed in profiles.
+ * Connections live in the multi handle's cache either way. */
+#define IDLE_HANDLES_MAX 256
+
+static CURL *easy_take(struct http_client *c)
+{
+	return c->n_idle ? c->idle[--c->n_idle] : curl_easy_init();
+}
+
+static void easy_give_back(struct http_client *c, CURL *e)
+{
+	if (!c->idle)
+		c->idle = calloc(IDLE_HANDLES_MAX, sizeof(*c->idle));
+	if (c->idle && c->n_idle < IDLE_HANDLES_MAX) {
+		curl_easy_reset(e);
+		c->idle[c->n_idle++] = e;
+	} else {
+		curl_easy_cleanup(e);
+	}
+}
+
 static void transfer_free(struct transfer *t)
 {
 	if (t->easy)
-		curl_easy_cleanup(t->easy);
+		easy_give_back(t->client, t->easy);
 	curl_slist_free_all(t->req_headers);
 	if (t->upload)
 		fclose(t->upload);
@@ -443,7 +466,7 @@ void http_client_start(struct http_client *c, const struct relayd_http_request *
 		return;
 	}
 	struct transfer *t = calloc(1, sizeof(*t));
-	if (!t || !(t->easy = curl_easy_init())) {
+	if (!t || !(t->easy = easy_take(c))) {
 		free(t);
 		fail_later(c, cb, arg, "out of memory");
 		return;
@@ -519,6 +542,9 @@ void http_client_free(struct http_client *c)
 		unlink_transfer(t);
 		transfer_free(t);
 	}
+	for (size_t i = 0; i < c->n_idle; i++)
+		curl_easy_cleanup(c->idle[i]);
+	free(c->idle);
 	if (c->multi)
 		curl_multi_cleanup(c->multi);
 	if (c->timer)
