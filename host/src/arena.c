@@ -29,6 +29,8 @@ static struct arena_chunk *chunk_new(size_t size)
 void *arena_alloc(struct arena *a, size_t size)
 {
 	const size_t align = _Alignof(max_align_t);
+	if (size > SIZE_MAX / 2)
+		return NULL; /* rounding up would wrap to a tiny block */
 	size = (size + align - 1) & ~(align - 1);
 	if (size == 0)
 		size = align;

@@ -305,6 +305,14 @@ void call_arm_deadline(struct relayd_call *c)
 
 void call_end_task(struct relayd_call *c)
 {
+	if (c->kind != CALL_TASK) {
+		/* A request must be answered, not dropped: answer for the plugin. */
+		log_emit(RELAYD_LOG_ERROR, plugin_label(c), c->request_id,
+		         "task_end on a request call; answering 500");
+		call_send_error(c, c->pi ? c->pi->desc->envelope : RELAYD_ENVELOPE_RELAY, 500,
+		                "The plugin ended the request without an answer.");
+		return;
+	}
 	if (c->ended)
 		return;
 	c->ended = true;

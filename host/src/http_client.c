@@ -237,7 +237,8 @@ static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *userp, vo
 	(void)easy;
 	if (what == CURL_POLL_REMOVE) {
 		if (sk) {
-			event_free(sk->ev);
+			if (sk->ev)
+				event_free(sk->ev);
 			free(sk);
 			curl_multi_assign(c->multi, s, NULL);
 		}
@@ -256,6 +257,7 @@ static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *userp, vo
 		curl_multi_assign(c->multi, s, sk);
 	} else {
 		event_free(sk->ev);
+		sk->ev = NULL; /* never freed twice if event_new fails below */
 	}
 	sk->ev = event_new(c->loop->base, s, kind, on_socket_event, c);
 	if (!sk->ev)
@@ -347,17 +349,17 @@ struct early_failure {
 	char text[160];
 };
 
-static void deliver_early_failure(evutil_socket_t fd, short what, void *arg)
+static void deliver_early_failure(void *arg)
 {
 	struct early_failure *f = arg;
-	(void)fd;
-	(void)what;
 	struct relayd_http_response resp = {.error = RELAYD_HTTP_INTERNAL, .reason = "",
 	                                    .body = "", .error_text = f->text};
 	f->cb(&resp, f->arg);
 	free(f);
 }
 
+/* Through the loop's queue, not an event: it must still be delivered while
+ * shutdown runs the queues of loops that no longer dispatch. */
 static void fail_later(struct http_client *c, http_client_cb cb, void *arg, const char *text)
 {
 	struct early_failure *f = calloc(1, sizeof(*f));
@@ -366,8 +368,7 @@ static void fail_later(struct http_client *c, http_client_cb cb, void *arg, cons
 	f->cb = cb;
 	f->arg = arg;
 	snprintf(f->text, sizeof(f->text), "%s", text);
-	struct timeval zero = {0, 0};
-	if (event_base_once(c->loop->base, -1, EV_TIMEOUT, deliver_early_failure, f, &zero) != 0)
+	if (loop_post(c->loop, deliver_early_failure, f) != 0)
 		free(f);
 }
 

@@ -138,10 +138,12 @@ int instance_start(struct relayd_plugin_ctx *pi, char *err, size_t errlen)
 struct relayd_timer {
 	struct relayd_timer *next;
 	struct relayd_plugin_ctx *pi;
+	struct loop *loop;         /* the background loop: arm, fire, cancel all run there */
 	struct event *ev;
 	uint64_t ms;
 	relayd_task_fn fn;
 	void *arg;
+	atomic_bool cancelled;
 };
 
 /* Returns whether t was still armed: a timer is unlinked exactly once, by
@@ -167,8 +169,10 @@ static void timer_fire(evutil_socket_t fd, short what, void *arg)
 	struct relayd_timer *t = arg;
 	(void)fd;
 	(void)what;
-	if (!timer_unlink(t))
-		return; /* cancelled from another thread; its posted cancel frees t */
+	/* Cancelled: the canceller unlinked it (t->pi may be gone by now) and its
+	 * posted timer_cancel_on_loop frees it. */
+	if (atomic_load(&t->cancelled) || !timer_unlink(t))
+		return;
 	relayd_task_fn fn = t->fn;
 	void *farg = t->arg;
 	event_free(t->ev);
@@ -176,10 +180,14 @@ static void timer_fire(evutil_socket_t fd, short what, void *arg)
 	fn(farg);
 }
 
+/* Arm and cancel both go through the loop's queue, which is FIFO: an arm
+ * always runs before the cancel that follows it, whatever thread asked. */
 static void timer_arm(void *arg)
 {
 	struct relayd_timer *t = arg;
-	t->ev = evtimer_new(t->pi->bg_loop->base, timer_fire, t);
+	if (atomic_load(&t->cancelled))
+		return;
+	t->ev = evtimer_new(t->loop->base, timer_fire, t);
 	struct timeval tv = {(time_t)(t->ms / 1000), (suseconds_t)((t->ms % 1000) * 1000)};
 	if (t->ev)
 		evtimer_add(t->ev, &tv);
@@ -194,17 +202,20 @@ struct relayd_timer *instance_timer_add(struct relayd_plugin_ctx *pi, uint64_t m
 	if (!t)
 		return NULL;
 	t->pi = pi;
+	t->loop = pi->bg_loop;
 	t->ms = ms;
 	t->fn = fn;
 	t->arg = arg;
+	atomic_init(&t->cancelled, false);
 	pthread_mutex_lock(&pi->timers_lock);
 	t->next = pi->timers;
 	pi->timers = t;
 	pthread_mutex_unlock(&pi->timers_lock);
-	if (loop_current() == pi->bg_loop)
-		timer_arm(t);
-	else
-		loop_post(pi->bg_loop, timer_arm, t);
+	if (loop_post(t->loop, timer_arm, t) != 0) {
+		timer_unlink(t);
+		free(t);
+		return NULL;
+	}
 	return t;
 }
 
@@ -221,10 +232,8 @@ void instance_timer_cancel(struct relayd_timer *t)
 	/* Only a timer that has not fired may be cancelled (host.h). */
 	if (!t || !timer_unlink(t))
 		return;
-	if (loop_current() == t->pi->bg_loop)
-		timer_cancel_on_loop(t);
-	else
-		loop_post(t->pi->bg_loop, timer_cancel_on_loop, t);
+	atomic_store(&t->cancelled, true);
+	loop_post(t->loop, timer_cancel_on_loop, t);
 }
 
 static void cancel_all_timers(struct relayd_plugin_ctx *pi)

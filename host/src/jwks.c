@@ -186,23 +186,47 @@ static void start_fetch(void *arg)
 	http_client_start(J.main_loop->http, &req, &s, on_fetched, f);
 }
 
-static bool wants_fetch(const struct entry *e, const char *kid, int64_t now)
+/* Starts a fetch for e (caller holds the lock); returns the fetch to post. */
+static struct fetch *begin_fetch(struct entry *e, const char *host, int64_t now)
 {
-	if (!e->set)
-		return true;
-	if (now - e->fetched_ms >= J.refresh_ms)
-		return true;
-	/* Measured from the last refetch an unknown kid caused, not from the
-	 * first fetch: a key rotated a minute after start must still be found. */
-	if (kid && !jwk_set_find(e->set, kid) &&
-	    (e->kid_refresh_ms == 0 || now - e->kid_refresh_ms >= UNKNOWN_KID_REFRESH_MS))
-		return true;
-	return false;
+	struct fetch *f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	e->fetching = true;
+	e->last_try_ms = now;
+	f->entry = e;
+	snprintf(f->url, sizeof(f->url), "%s://%s/.well-known/jwks", J.http_scheme ? "http" : "https",
+	         host);
+	return f;
+}
+
+/* A stale set is still served while a refresh runs in the background; after
+ * a failed refresh the next try waits a minute, so a JWKS host that is down
+ * costs nothing but a log line per minute while the keys we have still work. */
+#define RETRY_AFTER_FAILURE_MS 60000
+
+static bool serve_cached(struct entry *e, const char *kid, int64_t now, struct fetch **bg,
+                         const char *host)
+{
+	if (!e->set || (kid && !jwk_set_find(e->set, kid)))
+		return false;
+	if (!e->fetching && now - e->fetched_ms >= J.refresh_ms &&
+	    now - e->last_try_ms >= RETRY_AFTER_FAILURE_MS)
+		*bg = begin_fetch(e, host, now);
+	return true;
+}
+
+/* An unknown kid may mean rotated keys: refetch, at most once a minute
+ * counted from the last refetch a kid caused (not from the first fetch). */
+static bool may_refetch_for_kid(const struct entry *e, int64_t now)
+{
+	return e->kid_refresh_ms == 0 || now - e->kid_refresh_ms >= UNKNOWN_KID_REFRESH_MS;
 }
 
 void jwks_get(struct relayd_call *c, const char *host, const char *kid, jwks_cb cb, void *arg)
 {
 	int64_t now = services_now_ms();
+	struct fetch *f = NULL;
 	pthread_mutex_lock(&J.lock);
 	struct entry *e = find_or_add(host);
 	if (!e) {
@@ -210,34 +234,39 @@ void jwks_get(struct relayd_call *c, const char *host, const char *kid, jwks_cb 
 		cb(c, NULL, 0, JWT_MSG_NOMEM, arg);
 		return;
 	}
-	if (!e->fetching && !wants_fetch(e, kid, now)) {
+	bool kid_missing = e->set && kid && !jwk_set_find(e->set, kid);
+	if (serve_cached(e, kid, now, &f, host) ||
+	    (kid_missing && !e->fetching && !may_refetch_for_kid(e, now))) {
 		struct jwk_set *set = jwk_set_ref(e->set);
 		uint64_t epoch = e->epoch;
 		pthread_mutex_unlock(&J.lock);
+		if (f)
+			loop_post(J.main_loop, start_fetch, f);
 		cb(c, set, epoch, NULL, arg);
 		jwk_set_unref(set);
 		return;
 	}
 	struct waiter *w = calloc(1, sizeof(*w));
-	struct fetch *f = e->fetching ? NULL : calloc(1, sizeof(*f));
-	if (!w || (!e->fetching && !f)) {
+	if (!w) {
 		pthread_mutex_unlock(&J.lock);
-		free(w);
-		free(f);
 		cb(c, NULL, 0, JWT_MSG_NOMEM, arg);
 		return;
 	}
 	*w = (struct waiter){.next = e->waiters, .call = c, .cb = cb, .arg = arg};
 	e->waiters = w;
 	call_hold(c);
-	if (f) {
-		if (e->set && kid && !jwk_set_find(e->set, kid))
+	if (!e->fetching) {
+		if (kid_missing)
 			e->kid_refresh_ms = now;
-		e->fetching = true;
-		e->last_try_ms = now;
-		f->entry = e;
-		snprintf(f->url, sizeof(f->url), "%s://%s/.well-known/jwks",
-		         J.http_scheme ? "http" : "https", host);
+		f = begin_fetch(e, host, now);
+		if (!f) {
+			e->waiters = w->next;
+			pthread_mutex_unlock(&J.lock);
+			free(w);
+			call_release(c);
+			cb(c, NULL, 0, JWT_MSG_NOMEM, arg);
+			return;
+		}
 	}
 	pthread_mutex_unlock(&J.lock);
 	if (f)

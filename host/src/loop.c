@@ -32,21 +32,28 @@ void loop_set_current(struct loop *l)
 
 /* Drains the queue in batches: taking the whole list under the lock keeps
  * the critical section short when many posts arrive at once. */
-static void on_wakeup(evutil_socket_t fd, short what, void *arg)
+/* Returns whether anything ran. */
+static bool run_queue(struct loop *l)
 {
-	struct loop *l = arg;
-	(void)fd;
-	(void)what;
 	pthread_mutex_lock(&l->lock);
 	struct loop_post *p = l->head;
 	l->head = l->tail = NULL;
 	pthread_mutex_unlock(&l->lock);
+	bool ran = p != NULL;
 	while (p) {
 		struct loop_post *next = p->next;
 		p->fn(p->arg);
 		free(p);
 		p = next;
 	}
+	return ran;
+}
+
+static void on_wakeup(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	run_queue(arg);
 }
 
 struct loop *loop_new(int index)
@@ -75,9 +82,11 @@ void loop_free(struct loop *l)
 {
 	if (!l)
 		return;
+	/* Queued work may still use the HTTP client: run it first. */
+	while (run_queue(l))
+		;
 	if (l->http)
 		http_client_free(l->http);
-	on_wakeup(-1, 0, l); /* run what is queued so nothing leaks */
 	if (l->wakeup)
 		event_free(l->wakeup);
 	if (l->base)
@@ -107,23 +116,23 @@ int loop_post(struct loop *l, loop_fn fn, void *arg)
 
 void loop_call_started(struct loop *l)
 {
-	l->calls++;
+	atomic_fetch_add(&l->calls, 1);
 }
 
 void loop_call_ended(struct loop *l)
 {
-	if (--l->calls == 0 && l->draining)
+	if (atomic_fetch_sub(&l->calls, 1) == 1 && l->draining)
 		event_base_loopexit(l->base, NULL);
 }
 
 void loop_drain(struct loop *l)
 {
 	l->draining = true;
-	if (l->calls == 0)
+	if (atomic_load(&l->calls) == 0)
 		event_base_loopexit(l->base, NULL);
 }
 
-void loop_run_posted(struct loop *l)
+bool loop_run_posted(struct loop *l)
 {
-	on_wakeup(-1, 0, l);
+	return run_queue(l);
 }

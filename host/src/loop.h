@@ -6,6 +6,7 @@
 
 #include <event2/event.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 struct http_client;
@@ -19,7 +20,7 @@ struct loop {
 	pthread_mutex_t lock;      /* guards the post queue */
 	struct loop_post *head, *tail;
 	struct event *wakeup;      /* activated (thread-safely) when the queue gains work */
-	int calls;                 /* calls alive on this loop (loop thread only) */
+	atomic_int calls;          /* calls alive on this loop (task_begin may add from any thread) */
 	bool draining;             /* exit the loop once calls reaches 0 */
 };
 
@@ -38,8 +39,9 @@ void loop_free(struct loop *l);
 /** Runs fn(arg) on l's thread at its next turn. Safe from any thread. */
 int loop_post(struct loop *l, loop_fn fn, void *arg);
 
-/** Runs what was posted to l, on the calling thread (shutdown only). */
-void loop_run_posted(struct loop *l);
+/** Runs what was posted to l, on the calling thread (shutdown only);
+ *  returns whether anything ran. */
+bool loop_run_posted(struct loop *l);
 
 /** The loop of the calling thread (NULL on a thread without one). */
 struct loop *loop_current(void);

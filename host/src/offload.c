@@ -79,6 +79,12 @@ int offload_submit(struct loop *l, loop_fn work, loop_fn done, void *arg)
 		return -1;
 	*j = (struct job){NULL, l, work, done, arg};
 	pthread_mutex_lock(&pool.lock);
+	if (pool.stopping || pool.n == 0) {
+		/* No thread will take it: the caller runs the work itself. */
+		pthread_mutex_unlock(&pool.lock);
+		free(j);
+		return -1;
+	}
 	if (pool.tail)
 		pool.tail->next = j;
 	else

@@ -40,6 +40,8 @@ static relayd_relay_fn callback_for(const struct relayd_plugin *d, enum relay_ro
 static void run_plugin(struct relayd_call *c, const char *auth_error, void *arg)
 {
 	struct relay_request *r = arg;
+	if (c->ended)
+		return; /* the deadline guard answered while auth waited */
 	if (auth_error) {
 		services_relay_fail(c, NULL, "authorization error", auth_error);
 		return;
@@ -148,6 +150,8 @@ void relay_routes_handle(struct relayd_call *c, enum relay_route_kind kind)
 static void run_route(struct relayd_call *c, const char *auth_error, void *arg)
 {
 	const struct relayd_route *route = arg;
+	if (c->ended)
+		return; /* the deadline guard answered while auth waited */
 	if (auth_error) {
 		call_send_error(c, c->pi->desc->envelope, 401, auth_error);
 		return;

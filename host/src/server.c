@@ -187,7 +187,10 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	loop_set_current(w->loop);
-	event_base_dispatch(w->loop->base);
+	/* Without the listener a draining loop may have no event added while
+	 * calls still wait on posts (JWKS, offload, upstream slots): it must not
+	 * return until loop_drain or the drain timeout says so. */
+	event_base_loop(w->loop->base, EVLOOP_NO_EXIT_ON_EMPTY);
 	return NULL;
 }
 
@@ -315,20 +318,32 @@ static int start_workers(const struct conf *conf, int fd)
 		}
 	}
 	for (int i = 0; i < srv.n_workers; i++) {
-		if (pthread_create(&srv.workers[i].thread, NULL, worker_thread, &srv.workers[i]) != 0)
+		if (pthread_create(&srv.workers[i].thread, NULL, worker_thread, &srv.workers[i]) != 0) {
+			/* The ones already running must stop, or joining them hangs. */
+			for (int j = 0; j < i; j++)
+				loop_post(srv.workers[j].loop, worker_force_exit, &srv.workers[j]);
 			return -1;
+		}
 		srv.workers[i].started = true;
 		srv.workers_running++;
 	}
 	return 0;
 }
 
-static void free_workers(void)
+static void join_workers(void)
 {
 	for (int i = 0; i < srv.n_workers; i++) {
 		struct worker *w = &srv.workers[i];
 		if (w->started)
 			pthread_join(w->thread, NULL);
+		w->started = false;
+	}
+}
+
+static void free_workers(void)
+{
+	for (int i = 0; i < srv.n_workers; i++) {
+		struct worker *w = &srv.workers[i];
 		if (w->http)
 			evhttp_free(w->http);
 		loop_free(w->loop);
@@ -348,13 +363,30 @@ static void warn_if_exposed(const struct conf *conf)
 /* Background work is cancelled, not awaited (its state is on disk): no new
  * timers, running transfers end with an error their plugin handles, queued
  * file work completes, and the completions run here on the main thread. */
+static bool run_all_posted(void)
+{
+	bool ran = loop_run_posted(srv.main_loop);
+	for (int i = 0; i < srv.n_workers; i++)
+		if (srv.workers[i].loop)
+			ran |= loop_run_posted(srv.workers[i].loop);
+	return ran;
+}
+
+/* After the workers have stopped: no thread runs any loop but this one, and
+ * every loop is still allocated, so completions posted anywhere land. */
 static void stop_background_work(void)
 {
 	if (srv.current)
 		generation_retire(srv.current);
 	http_client_abort(srv.main_loop->http, "relayd is stopping");
+	for (int i = 0; i < srv.n_workers; i++)
+		if (srv.workers[i].loop)
+			http_client_abort(srv.workers[i].loop->http, "relayd is stopping");
 	offload_stop();
-	loop_run_posted(srv.main_loop);
+	/* Each round may post more (a failed transfer's handler ends its task);
+	 * bounded, as a plugin could keep posting forever. */
+	for (int round = 0; round < 1000 && run_all_posted(); round++)
+		;
 }
 
 static int load_initial(struct conf **conf_out)
@@ -418,11 +450,12 @@ int server_run(const struct server_options *opt)
 stop:
 	if (fd >= 0)
 		close(fd);
-	free_workers();
+	join_workers();
 	if (srv.drain_timer)
 		event_free(srv.drain_timer);
 	stop_background_work();
 	replace_generation(NULL);
+	free_workers();
 out:
 	jwks_shutdown();
 	token_cache_shutdown();

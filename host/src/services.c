@@ -167,12 +167,28 @@ void services_relay_finish(struct relayd_call *c, json_t *data)
 	call_send_json(c, 200, relay_body(c, data ? data : json_object(), NULL));
 }
 
+/* Error texts may carry upstream bytes (reason phrases, bodies): a string
+ * that is not UTF-8 is sent with those bytes as '?' rather than dropped,
+ * which would turn a fatal error into an empty success. */
+static json_t *text_or_null(struct relayd_call *c, const char *s)
+{
+	if (!s)
+		return json_null();
+	json_t *j = json_string(s);
+	if (j)
+		return j;
+	char *copy = arena_strdup(&c->arena, s);
+	for (char *p = copy; p && *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	return json_string(copy ? copy : "(unprintable)");
+}
+
 void services_relay_fail(struct relayd_call *c, json_t *partial, const char *code,
                          const char *message)
 {
-	json_t *err = json_pack("{s:s, s:o, s:s}", "code", code && *code ? code : "unknown",
-	                        "message", message ? json_string(message) : json_null(), "type",
-	                        "fatal");
+	json_t *err = json_pack("{s:o, s:o, s:s}", "code", text_or_null(c, code && *code ? code : "unknown"),
+	                        "message", text_or_null(c, message), "type", "fatal");
 	call_send_json(c, 200, relay_body(c, partial, err));
 }
 
@@ -202,8 +218,9 @@ static void svc_warn(struct relayd_call *c, const char *code, const char *fmt, .
 	va_end(ap);
 	if (!c->warnings)
 		c->warnings = json_array();
-	json_array_append_new(c->warnings, json_pack("{s:s, s:s, s:s}", "code", code, "message",
-	                                             msg ? msg : "", "type", "warning"));
+	json_array_append_new(c->warnings, json_pack("{s:o, s:o, s:s}", "code", text_or_null(c, code),
+	                                             "message", text_or_null(c, msg ? msg : ""),
+	                                             "type", "warning"));
 }
 
 static void svc_reply(struct relayd_call *c, int status, const char *content_type,

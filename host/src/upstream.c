@@ -38,6 +38,14 @@ static void deliver_error(struct relayd_call *call, enum relayd_http_error err, 
 	done(call, &resp, arg);
 }
 
+/* A slot is given back in one place, which also hands it on: a queued
+ * request must never wait for an unrelated completion. */
+static void release_slot(struct relayd_plugin_ctx *pi)
+{
+	atomic_fetch_sub(&pi->upstream_inflight, 1);
+	pump_waiters(pi);
+}
+
 static void on_done(const struct relayd_http_response *resp, void *arg)
 {
 	struct upstream_op *op = arg;
@@ -50,12 +58,11 @@ static void on_done(const struct relayd_http_response *resp, void *arg)
 		snprintf(status, sizeof(status), "error");
 	snprintf(labels, sizeof(labels), "plugin=\"%s\",status=\"%s\"", pi->name, status);
 	metrics_counter_add("relayd_upstream_requests_total", labels, 1);
-	if (op->counted)
-		atomic_fetch_sub(&pi->upstream_inflight, 1);
+	bool counted = op->counted;
 	op->done(call, resp, op->arg);
 	free(op);
-	if (pi->waiters_head)
-		pump_waiters(pi);
+	if (counted)
+		release_slot(pi);
 	call_release(call);
 }
 
@@ -75,7 +82,7 @@ static void launch(struct relayd_call *call, const struct relayd_http_request *r
 	long timeout = effective_timeout(call, req);
 	if (timeout <= 0) {
 		if (counted)
-			atomic_fetch_sub(&pi->upstream_inflight, 1);
+			release_slot(pi);
 		deliver_error(call, RELAYD_HTTP_TIMEOUT, "the call's deadline has passed",
 		              (long)pi->section->timeout_ms, done, arg);
 		call_release(call);
@@ -84,7 +91,7 @@ static void launch(struct relayd_call *call, const struct relayd_http_request *r
 	struct upstream_op *op = malloc(sizeof(*op));
 	if (!op) {
 		if (counted)
-			atomic_fetch_sub(&pi->upstream_inflight, 1);
+			release_slot(pi);
 		deliver_error(call, RELAYD_HTTP_INTERNAL, "out of memory", timeout, done, arg);
 		call_release(call);
 		return;
@@ -136,7 +143,16 @@ static int copy_request(struct relayd_call *c, struct relayd_http_request *dst,
 static void start_waiter(void *arg)
 {
 	struct http_waiter *w = arg;
-	launch(w->call, &w->req, w->done, w->arg, true);
+	struct relayd_call *call = w->call;
+	if (services_now_ms() >= call->deadline_ms) {
+		/* Waited for a slot until the deadline: host.h's BUSY, not a timeout. */
+		release_slot(call->pi);
+		deliver_error(call, RELAYD_HTTP_BUSY, "max_upstream_inflight reached until the deadline",
+		              (long)call->pi->section->timeout_ms, w->done, w->arg);
+		call_release(call);
+		return;
+	}
+	launch(call, &w->req, w->done, w->arg, true);
 }
 
 /* Hands freed slots to queued requests, each on its own call's loop. */
