@@ -358,6 +358,36 @@ START_TEST(deadline_guard_answers_for_a_silent_plugin)
 }
 END_TEST
 
+/* Requests queued behind max_upstream_inflight are handed on when a slot is
+ * freed, and those still queued at their deadline get the BUSY error: a fan-out
+ * of 10 against a hanging upstream with one slot ends with all 10 failed
+ * (the in-flight one times out at the deadline, the queued ones are BUSY),
+ * and relayd stops cleanly (under valgrind: nothing leaked, fini ran). */
+START_TEST(queued_upstream_requests_are_never_stranded)
+{
+	struct harness_proc *fx = harness_fixture_start(
+		"{\"routes\":[{\"method\":\"GET\",\"path\":\"/slow\",\"fault\":\"hang\"}]}");
+	char *cfg = harness_printf("[relayd]\n"
+	                           "listen = 127.0.0.1:0\n"
+	                           "workers = 1\n"
+	                           "plugin_dir = %s\n"
+	                           "deadline_ms = 1000\n"
+	                           "\n"
+	                           "[plugin.echo]\n"
+	                           "auth = static\n"
+	                           "upstream_url = http://%s\n"
+	                           "max_upstream_inflight = 1\n",
+	                           harness_env("PLUGIN_DIR"), fx->address);
+	struct harness_proc *p = harness_relayd_start(cfg);
+
+	assert_get(p, "/echo/fanout?n=10", 200, "{\"n\":10,\"ok\":0,\"failed\":10}");
+	assert_get(p, "/healthz", 200, "{\"status\":\"ok\"}");
+	stop_expect_zero(p);
+	harness_proc_free(fx);
+	free(cfg);
+}
+END_TEST
+
 /* ---- signals ---------------------------------------------------------------------- */
 
 START_TEST(sigterm_when_idle_exits_zero)
@@ -619,6 +649,7 @@ static Suite *host_suite(void)
 	tcase_add_test(echo, echo_fetch_relays_upstream_answer);
 	tcase_add_test(echo, echo_fetch_transport_error_is_502);
 	tcase_add_test(echo, deadline_guard_answers_for_a_silent_plugin);
+	tcase_add_test(echo, queued_upstream_requests_are_never_stranded);
 	tcase_add_test(signals, sigterm_when_idle_exits_zero);
 	tcase_add_test(signals, sigterm_drains_in_flight_request);
 	tcase_add_test(signals, sighup_reloads_config);
