@@ -169,8 +169,8 @@ static void timer_fire(evutil_socket_t fd, short what, void *arg)
 	struct relayd_timer *t = arg;
 	(void)fd;
 	(void)what;
-	/* Cancelled: the canceller unlinked it (t->pi may be gone by now) and its
-	 * posted timer_cancel_on_loop frees it. */
+	/* Cancelled or retired: whoever unlinks it frees it through the queue
+	 * (t->pi may be gone by then, so it is not touched here). */
 	if (atomic_load(&t->cancelled) || !timer_unlink(t))
 		return;
 	relayd_task_fn fn = t->fn;
@@ -242,10 +242,16 @@ static void cancel_all_timers(struct relayd_plugin_ctx *pi)
 		instance_timer_cancel(pi->timers);
 }
 
+/* Retiring disarms timers but keeps them linked and allocated: the plugin's
+ * fini may still cancel its own, and instance_stop frees the rest after fini
+ * through the loop queue (after any arm still queued for them). */
 void instance_retire(struct relayd_plugin_ctx *pi)
 {
 	atomic_store(&pi->retired, true);
-	cancel_all_timers(pi);
+	pthread_mutex_lock(&pi->timers_lock);
+	for (struct relayd_timer *t = pi->timers; t; t = t->next)
+		atomic_store(&t->cancelled, true);
+	pthread_mutex_unlock(&pi->timers_lock);
 }
 
 void instance_stop(struct relayd_plugin_ctx *pi)

@@ -88,8 +88,10 @@ void ts_delivery_stop(struct ts_plugin *p)
 {
 	pthread_mutex_lock(&p->mu);
 	p->stopping = true;
-	if (p->timer)
-		p->host->timer_cancel(p->timer);
+	/* No timer_cancel: relayd retires an instance before its fini and that
+	 * cancels and frees every pending timer of it (host/src/instance.c), so
+	 * p->timer may already be freed here; cancelling it again was a
+	 * use-after-free on every stop during a retry backoff. */
 	p->timer = NULL;
 	pthread_mutex_unlock(&p->mu);
 }

@@ -71,8 +71,10 @@ struct ts_plugin {
 /** Wakes the delivery loop after alerts were spooled (any thread). */
 void ts_delivery_kick(struct ts_plugin *p);
 
-/** Stops the delivery loop: cancels its timer; a running task stops at its
- *  next step. Spooled alerts stay on disk for the next start. */
+/** Stops the delivery loop (from fini): nothing new is scheduled and a
+ *  running task stops at its next step. The pending timer is left to the host,
+ *  which has already cancelled it when it retired the instance. Spooled alerts
+ *  stay on disk for the next start. */
 void ts_delivery_stop(struct ts_plugin *p);
 
 /** A consistent copy of the counters. */

@@ -198,7 +198,10 @@ struct relayd_host {
 	/** fn(arg) runs once on the plugin's background loop after ms. */
 	struct relayd_timer *(*timer_add)(struct relayd_plugin_ctx *pctx, uint64_t ms,
 	                                  relayd_task_fn fn, void *arg);
-	/** Cancels a timer that has not fired yet (a fired timer is freed by the host). */
+	/** Cancels a timer that has not fired yet (a fired timer is freed by the
+	 *  host). When an instance is retired (reload, shutdown) its pending timers
+	 *  stop firing before fini; fini may still cancel them, or leave them to the
+	 *  host, which frees them after fini. */
 	void (*timer_cancel)(struct relayd_timer *timer);
 
 	/* -- answer cache (per plugin, process-wide, TTL; off when cache_ttl_s = 0) */
