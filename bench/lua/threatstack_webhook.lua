@@ -28,10 +28,13 @@ function request()
   return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
 end
 
+-- The same summary line as bench.lua, which bench/run's wrk_point reads.
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
-    "TSBENCH requests=%d duration_us=%d rps=%.0f p50_us=%d p99_us=%d non2xx=%d connect=%d read=%d timeout=%d\n",
-    summary.requests, summary.duration, summary.requests / (summary.duration / 1e6),
-    latency:percentile(50), latency:percentile(99), e.status, e.connect, e.read, e.timeout))
+    "BENCH requests=%d duration_us=%d p50_us=%d p99_us=%d p999_us=%d max_us=%d " ..
+    "err_connect=%d err_read=%d err_write=%d err_status=%d err_timeout=%d\n",
+    summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), latency:percentile(99.9), latency.max,
+    e.connect, e.read, e.write, e.status, e.timeout))
 end
