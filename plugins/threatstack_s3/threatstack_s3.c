@@ -11,6 +11,7 @@
 #include <relayd/plugin.h>
 #include <relayd/status.h>
 
+#include "ts_fs.h"
 #include "ts_plugin.h"
 #include "ts_routes.h"
 
@@ -78,25 +79,6 @@ static void plugin_free(struct ts_plugin *p)
 	free(p);
 }
 
-static int mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-	size_t n = strlen(path);
-	if (n == 0 || n >= sizeof(buf))
-		return -1;
-	memcpy(buf, path, n + 1);
-	for (size_t i = 1; i <= n; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		char c = buf[i];
-		buf[i] = '\0';
-		if (mkdir(buf, 0750) != 0 && errno != EEXIST)
-			return -1;
-		buf[i] = c;
-	}
-	return 0;
-}
-
 static int open_store(struct ts_plugin *p)
 {
 	const struct relayd_host *h = p->host;
@@ -107,7 +89,7 @@ static int open_store(struct ts_plugin *p)
 		char *dir = h->config_path(pctx, "store_dir");
 		if (!dir)
 			return h->config_error(pctx, "store_dir", "missing");
-		if (mkdir_p(dir) != 0) {
+		if (ts_mkdir_p(dir) != 0) {
 			int rc = h->config_error(pctx, "store_dir", "cannot create %s: %s", dir,
 			                         strerror(errno));
 			free(dir);

@@ -15,6 +15,7 @@
 
 #include <relayd/status.h>
 
+#include "ts_fs.h"
 #include "ts_webhook.h"
 
 /* snprintf into a path buffer; false when it did not fit. */
@@ -60,31 +61,12 @@ int ts_spool_record_parse(const char *data, size_t len, struct ts_spool_record *
 
 /* ---- files -------------------------------------------------------------- */
 
-static int mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-	size_t n = strlen(path);
-	if (n == 0 || n >= sizeof(buf))
-		return -1;
-	memcpy(buf, path, n + 1);
-	for (size_t i = 1; i <= n; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		char c = buf[i];
-		buf[i] = '\0';
-		if (mkdir(buf, 0750) != 0 && errno != EEXIST)
-			return -1;
-		buf[i] = c;
-	}
-	return 0;
-}
-
 int ts_spool_dir_prepare(const char *dir)
 {
 	char dead[PATH_MAX];
 	if (!PATH_FITS(dead, "%s/dead", dir))
 		return RELAYD_EIO;
-	return (mkdir_p(dir) == 0 && mkdir_p(dead) == 0) ? RELAYD_OK : RELAYD_EIO;
+	return (ts_mkdir_p(dir) == 0 && ts_mkdir_p(dead) == 0) ? RELAYD_OK : RELAYD_EIO;
 }
 
 static int fsync_dir(const char *dir)
