@@ -432,16 +432,18 @@ int server_run(const struct server_options *opt)
 		goto stop;
 	close(fd);
 	fd = -1;
-	if (opt->ready_file && write_ready_file(opt->ready_file, bound) != 0)
-		log_emit(RELAYD_LOG_WARN, NULL, NULL, "cannot write ready file %s", opt->ready_file);
-	log_emit(RELAYD_LOG_INFO, NULL, NULL, "relayd %s listening on %s with %d worker(s)",
-	         RELAYD_VERSION, bound, srv.n_workers);
+	/* Handlers first, readiness second: whoever waits for the ready file may
+	 * signal at once (SIGTERM before this point would kill with status 143). */
 	struct event *sigterm = evsignal_new(srv.main_loop->base, SIGTERM, on_stop_signal, NULL);
 	struct event *sigint = evsignal_new(srv.main_loop->base, SIGINT, on_stop_signal, NULL);
 	struct event *sighup = evsignal_new(srv.main_loop->base, SIGHUP, on_hup, NULL);
 	event_add(sigterm, NULL);
 	event_add(sigint, NULL);
 	event_add(sighup, NULL);
+	if (opt->ready_file && write_ready_file(opt->ready_file, bound) != 0)
+		log_emit(RELAYD_LOG_WARN, NULL, NULL, "cannot write ready file %s", opt->ready_file);
+	log_emit(RELAYD_LOG_INFO, NULL, NULL, "relayd %s listening on %s with %d worker(s)",
+	         RELAYD_VERSION, bound, srv.n_workers);
 	event_base_dispatch(srv.main_loop->base);
 	event_free(sigterm);
 	event_free(sigint);
