@@ -8,6 +8,7 @@
  * modules are compiled into this target directly. */
 #include "../../plugins/threatstack_s3/ts_envelope.c"
 #include "../../plugins/threatstack_s3/ts_keys.c"
+#include "../../plugins/threatstack_s3/ts_fs.c"
 #include "../../plugins/threatstack_s3/ts_spool.c"
 #include "../../plugins/threatstack_s3/ts_webhook.c"
 
