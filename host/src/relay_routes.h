@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The SecureX relay routes every relay plugin gets (contracts/securex-relay.md
+/* The SecureX relay routes every relay plugin receives (contracts/securex-relay.md
  * §2): body validation, type filtering, auth, then the plugin's callback. */
 #ifndef RELAYD_RELAY_ROUTES_H
 #define RELAYD_RELAY_ROUTES_H

@@ -29,7 +29,7 @@ enum route_match router_match(const struct relayd_route *routes, const char *res
                               const char **params, unsigned max_params, unsigned *n_params,
                               char *scratch);
 
-/** The relay routes a SecureX plugin gets (health, observe/observables, …). */
+/** The relay routes a SecureX plugin receives (health, observe/observables, …). */
 enum relay_route_kind {
 	RELAY_HEALTH, RELAY_OBSERVE, RELAY_REFER, RELAY_DELIBERATE, RELAY_RESPOND,
 	RELAY_RESPOND_TRIGGER, RELAY_VERSION, RELAY_WATCHDOG, RELAY_NONE,

@@ -60,7 +60,7 @@ struct ts_store {
 void ts_store_client_error(char *out, size_t out_size, const char *code, const char *operation,
                            const char *message);
 
-/** The text a missing object gets (NoSuchKey on GetObject). */
+/** The text answered for a missing object (NoSuchKey on GetObject). */
 #define TS_STORE_NOSUCHKEY_GET \
 	"An error occurred (NoSuchKey) when calling the GetObject operation: The specified key does not exist."
 #define TS_STORE_UNREACHABLE "Failure to communicate with S3"
