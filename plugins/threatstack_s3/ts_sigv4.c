@@ -2,6 +2,8 @@
 /* SigV4 canonical pieces relayd builds for libcurl 7.88 (query, key path, payload hash) and a reference signer. */
 #include "ts_sigv4.h"
 
+#include <relayd/sdk.h>
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,37 +15,16 @@
 
 #include <relayd/status.h>
 
-static bool unreserved(unsigned char c)
+/* The SDK's encoders use exactly SigV4's set: RFC 3986 unreserved bytes kept,
+ * everything else %XX in upper-case hex. */
+char *ts_uri_encode(const char *s, bool keep_slash)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	       c == '-' || c == '.' || c == '_' || c == '~';
-}
-
-char *ts_uri_encode(const char *s, size_t len, bool keep_slash)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	char *out = malloc(len * 3 + 1);
-	size_t o = 0;
-
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (unreserved(c) || (keep_slash && c == '/')) {
-			out[o++] = (char)c;
-		} else {
-			out[o++] = '%';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = '\0';
-	return out;
+	return keep_slash ? relayd_pct_encode_path(s) : relayd_pct_encode(s);
 }
 
 char *ts_key_path_encode(const char *key)
 {
-	char *enc = ts_uri_encode(key, strlen(key), true);
+	char *enc = ts_uri_encode(key, true);
 	if (!enc)
 		return NULL;
 	size_t n = strlen(enc);
@@ -78,8 +59,8 @@ char *ts_canonical_query(const struct ts_query_param *params, size_t n)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		const char *v = params[i].value ? params[i].value : "";
-		pairs[i].name = ts_uri_encode(params[i].name, strlen(params[i].name), false);
-		pairs[i].value = ts_uri_encode(v, strlen(v), false);
+		pairs[i].name = ts_uri_encode(params[i].name, false);
+		pairs[i].value = ts_uri_encode(v, false);
 		if (!pairs[i].name || !pairs[i].value)
 			goto done;
 		total += strlen(pairs[i].name) + strlen(pairs[i].value) + 2;

@@ -14,7 +14,7 @@
  * %XX (upper-case hex); '/' is kept only when @p keep_slash.
  * Returns a malloc'd string, NULL on ENOMEM.
  */
-char *ts_uri_encode(const char *s, size_t len, bool keep_slash);
+char *ts_uri_encode(const char *s, bool keep_slash);
 
 /** An S3 object key as a canonical URI path: "/" + each segment encoded once. */
 char *ts_key_path_encode(const char *key);

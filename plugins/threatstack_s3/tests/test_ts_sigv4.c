@@ -13,7 +13,7 @@
 
 static void check_enc(const char *in, bool keep_slash, const char *want)
 {
-	char *got = ts_uri_encode(in, strlen(in), keep_slash);
+	char *got = ts_uri_encode(in, keep_slash);
 	ck_assert_str_eq(got, want);
 	free(got);
 }
