@@ -57,23 +57,18 @@ static const char *svc_config_string(struct relayd_plugin_ctx *p, const char *ke
 	return conf_plugin_get(p->section, key);
 }
 
+/* The schema was applied at load, so these only fail for keys the plugin did
+ * not declare; those read as 0 / false. */
 static int64_t svc_config_int(struct relayd_plugin_ctx *p, const char *key)
 {
 	int64_t v = 0;
-	const char *s = conf_plugin_get(p->section, key);
-	uint64_t size;
-	if (s && conf_parse_int(s, &v) != 0 && conf_parse_size(s, &size) == 0)
-		v = (int64_t)size;
-	return v;
+	return conf_plugin_get_int(p->section, key, &v) == RELAYD_OK ? v : 0;
 }
 
 static bool svc_config_bool(struct relayd_plugin_ctx *p, const char *key)
 {
 	bool v = false;
-	const char *s = conf_plugin_get(p->section, key);
-	if (s)
-		conf_parse_bool(s, &v);
-	return v;
+	return conf_plugin_get_bool(p->section, key, &v) == RELAYD_OK && v;
 }
 
 static char *svc_config_path(struct relayd_plugin_ctx *p, const char *key)
