@@ -9,6 +9,8 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include <relayd/json.h>
+
 #include "generation.h"
 #include "instance.h"
 #include "log.h"
@@ -219,7 +221,7 @@ void call_send(struct relayd_call *c, int status, const char *content_type,
 
 void call_send_json(struct relayd_call *c, int status, json_t *body)
 {
-	char *text = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	char *text = body ? relayd_json_dumps(body) : NULL;
 	json_decref(body);
 	if (!text) {
 		static const char oom[] = "{\"error\":\"out of memory\"}";

@@ -16,6 +16,7 @@
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 
+#include <relayd/json.h>
 #include <relayd/status.h>
 
 /* Bounds for an imported RSA modulus: SecureX keys are 2048 bits; the upper
@@ -152,7 +153,7 @@ static json_t *decode_json_segment(const char *src, size_t len, int *err)
 	json_error_t jerr;
 	/* Duplicate keys rejected: libjwt re-parses the same bytes with its own
 	 * flags, and the two must never disagree about which "alg" or "aud" counts. */
-	json_t *obj = json_loadb((const char *)raw, n, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *obj = relayd_json_loadb((const char *)raw, n, JSON_REJECT_DUPLICATES, &jerr);
 	free(raw);
 	if (!obj || !json_is_object(obj)) {
 		json_decref(obj);
@@ -515,7 +516,7 @@ int jwk_set_parse(const char *body, size_t len, struct jwk_set **out, const char
 	if (!out)
 		return fail(message, JWT_MSG_BAD_OPTIONS, RELAYD_EINVAL);
 	*out = NULL;
-	json_t *doc = body ? json_loadb(body, len, JSON_DECODE_ANY, &jerr) : NULL;
+	json_t *doc = body ? relayd_json_loadb(body, len, JSON_DECODE_ANY, &jerr) : NULL;
 	if (!doc)
 		return fail(message, JWT_MSG_WRONG_JWKS_HOST, RELAYD_EUPSTREAM);
 	json_t *keys = json_object_get(doc, "keys");

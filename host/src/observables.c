@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <relayd/json.h>
 
 #include "cache.h"
 
@@ -402,7 +403,7 @@ int observables_parse(const char *body, size_t len, enum relayd_payload_style st
 	/* jansson stops at JSON_PARSER_MAX_DEPTH (2048) levels, so a deeply
 	 * nested body fails here instead of recursing without bound. */
 	json_error_t err;
-	json_t *root = (body && len) ? json_loadb(body, len, 0, &err) : NULL;
+	json_t *root = (body && len) ? relayd_json_loadb(body, len, 0, &err) : NULL;
 	if (!json_is_array(root)) {
 		json_decref(root);
 		*message = schema_message(style);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <relayd/json.h>
+
 #include "cache.h"
 #include "services.h"
 
@@ -49,7 +51,7 @@ json_t *token_cache_get(const char *token, size_t len, uint64_t epoch)
 	size_t n = 0;
 	if (cache_get(tokens, key, sizeof(key), &text, &n) != 0)
 		return NULL;
-	json_t *claims = json_loadb(text, n, 0, NULL);
+	json_t *claims = relayd_json_loadb(text, n, 0, NULL);
 	free(text);
 	return claims;
 }
@@ -58,7 +60,7 @@ void token_cache_put(const char *token, size_t len, uint64_t epoch, const json_t
 {
 	if (!tokens)
 		return;
-	char *text = json_dumps(claims, JSON_COMPACT);
+	char *text = relayd_json_dumps(claims);
 	if (!text)
 		return;
 	unsigned char key[sizeof(uint64_t) + SHA256_DIGEST_LENGTH];

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <relayd/json.h>
 #include <relayd/sdk.h>
 
 #include "pulsedive.h"
@@ -74,7 +75,7 @@ static void set_failure(struct pd_answer *out, enum pd_failure_kind kind)
 static const char *status_message(const struct relayd_host *host, struct relayd_call *call,
                                   const struct relayd_http_response *resp)
 {
-	json_t *body = json_loadb(resp->body ? resp->body : "", resp->body_len, 0, NULL);
+	json_t *body = relayd_json_loadb(resp->body ? resp->body : "", resp->body_len, 0, NULL);
 	if (!json_is_object(body)) {
 		json_decref(body);
 		return PD_API_ERROR_MESSAGE;
@@ -114,7 +115,7 @@ void pd_api_classify(const struct relayd_host *host, struct relayd_call *call,
 		out->failure.message = status_message(host, call, resp);
 		return;
 	}
-	json_t *body = json_loadb(resp->body ? resp->body : "", resp->body_len, 0, NULL);
+	json_t *body = relayd_json_loadb(resp->body ? resp->body : "", resp->body_len, 0, NULL);
 	if (!json_is_object(body)) {
 		json_decref(body);
 		set_failure(out, PD_FAIL_INVALID_JSON);
@@ -167,7 +168,7 @@ static bool answer_from_cache(struct pd_request *r, struct relayd_call *call, st
 		return true;
 	if (v[0] != PD_CACHE_FOUND)
 		return false;
-	json_t *body = json_loadb(v + 1, len - 1, 0, NULL);
+	json_t *body = relayd_json_loadb(v + 1, len - 1, 0, NULL);
 	if (!json_is_object(body)) {
 		json_decref(body);
 		return false;

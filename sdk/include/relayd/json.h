@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* JSON text ↔ jansson trees on the hot path: the same results as jansson, several times faster. */
+#ifndef RELAYD_JSON_H
+#define RELAYD_JSON_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include <relayd/strbuf.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Why: with jansson's own json_loadb and json_dumps, a Pulsedive observe
+ * spent about half of relayd's CPU time reading and writing JSON (jansson's
+ * reader takes bytes one at a time through a callback; its writer formats
+ * every integer with snprintf and records every container in a hash table
+ * to detect cycles). These two functions produce the same trees and the
+ * same bytes from the same jansson values; tests/unit/test_json.c and the
+ * fuzz_json target check that against jansson itself.
+ */
+
+/**
+ * Appends the compact text of @p json to @p out: byte for byte what
+ * json_dumps(json, JSON_COMPACT | JSON_ENCODE_ANY) gives (keys in insertion
+ * order, "\uXXXX" escapes in upper-case hex, non-ASCII UTF-8 as is, '/' not
+ * escaped). Returns RELAYD_OK; RELAYD_EINVAL when @p json is NULL, a string
+ * or key is not valid UTF-8 (jansson's json_dumps fails then too) or the
+ * tree is nested deeper than 2048 levels (a cycle); RELAYD_ENOMEM. On
+ * failure @p out may hold part of the text.
+ */
+int relayd_json_append(struct relayd_strbuf *out, const json_t *json);
+
+/** relayd_json_append into a fresh malloc'd, NUL-terminated string; NULL
+ *  where json_dumps(json, JSON_COMPACT | JSON_ENCODE_ANY) gives NULL. */
+char *relayd_json_dumps(const json_t *json);
+
+/**
+ * json_loadb(buffer, buflen, flags, error), faster: the same tree (objects
+ * keep jansson's insertion order and last-duplicate-wins, integers and reals
+ * as jansson reads them), the same acceptance, and on failure jansson's own
+ * error, because anything the fast reader does not take (bad input, numbers
+ * it leaves to jansson, flags other than JSON_DECODE_ANY and
+ * JSON_REJECT_DUPLICATES) is read again by
+ * json_loadb.
+ */
+json_t *relayd_json_loadb(const char *buffer, size_t buflen, size_t flags,
+                          json_error_t *error);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
