@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "json_pool.h"
 #include "server.h"
 
 #ifndef RELAYD_SYSCONFDIR
@@ -47,6 +48,8 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
+	/* Before anything allocates a jansson value (json_pool.h). */
+	json_pool_install();
 	struct server_options so = {.config_path = NULL, .ready_file = NULL};
 	int action = 0;
 	const char *plugin_name = NULL;

@@ -6,12 +6,15 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+
+#include <relayd/json.h>
 
 /* ---- ids ------------------------------------------------------------- */
 
@@ -114,6 +117,43 @@ int ctim_uuid4_sequence(void *counter, char out[CTIM_UUID_SIZE])
 	return RELAYD_OK;
 }
 
+/* SHA-1 for uuid5 ids. The digest is fetched once and each thread keeps one
+ * context: fetching and allocating per id cost more than hashing the name
+ * (a profile of pulsedive observe). Thread-exit frees the context. */
+static pthread_once_t sha1_once = PTHREAD_ONCE_INIT;
+static pthread_key_t sha1_ctx_key;
+static EVP_MD *sha1_md;
+
+static void free_sha1_ctx(void *ctx)
+{
+	EVP_MD_CTX_free(ctx);
+}
+
+static void sha1_setup(void)
+{
+	sha1_md = EVP_MD_fetch(NULL, "SHA1", NULL);
+	if (pthread_key_create(&sha1_ctx_key, free_sha1_ctx) != 0) {
+		EVP_MD_free(sha1_md);
+		sha1_md = NULL;
+	}
+}
+
+static EVP_MD_CTX *thread_sha1_ctx(void)
+{
+	pthread_once(&sha1_once, sha1_setup);
+	if (sha1_md == NULL)
+		return NULL;
+	EVP_MD_CTX *ctx = pthread_getspecific(sha1_ctx_key);
+	if (ctx == NULL) {
+		ctx = EVP_MD_CTX_new();
+		if (ctx == NULL || pthread_setspecific(sha1_ctx_key, ctx) != 0) {
+			EVP_MD_CTX_free(ctx);
+			return NULL;
+		}
+	}
+	return ctx;
+}
+
 int ctim_uuid5(char out[CTIM_UUID_SIZE], const char *namespace_uuid, const char *name)
 {
 	unsigned char ns[16];
@@ -122,14 +162,13 @@ int ctim_uuid5(char out[CTIM_UUID_SIZE], const char *namespace_uuid, const char 
 
 	if (out == NULL || name == NULL || uuid_text_to_bytes(namespace_uuid, ns) != RELAYD_OK)
 		return RELAYD_EINVAL;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_MD_CTX *ctx = thread_sha1_ctx();
 	if (ctx == NULL)
 		return RELAYD_ENOMEM;
-	int ok = EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) == 1 &&
+	int ok = EVP_DigestInit_ex2(ctx, sha1_md, NULL) == 1 &&
 	         EVP_DigestUpdate(ctx, ns, sizeof ns) == 1 &&
 	         EVP_DigestUpdate(ctx, name, strlen(name)) == 1 &&
 	         EVP_DigestFinal_ex(ctx, md, &md_len) == 1;
-	EVP_MD_CTX_free(ctx);
 	if (!ok || md_len < 16)
 		return RELAYD_EIO;
 	uuid_stamp(md, 5);
@@ -141,9 +180,17 @@ static int format_transient(char *out, size_t len, const char *type, const char 
 {
 	if (out == NULL || type == NULL || *type == '\0')
 		return RELAYD_EINVAL;
-	int n = snprintf(out, len, "transient:%s-%s", type, uuid);
-	if (n < 0 || (size_t)n >= len)
+	static const char prefix[] = "transient:";
+	size_t plen = sizeof(prefix) - 1, tlen = strlen(type), ulen = strlen(uuid);
+	if (plen + tlen + 1 + ulen >= len)
 		return RELAYD_EINVAL;
+	char *p = out;
+	memcpy(p, prefix, plen);
+	p += plen;
+	memcpy(p, type, tlen);
+	p += tlen;
+	*p++ = '-';
+	memcpy(p, uuid, ulen + 1);
 	return RELAYD_OK;
 }
 
@@ -211,6 +258,18 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
+/* Writes v as exactly `width` decimal digits (v < 10^width) and returns the end. */
+static char *put_digits(char *p, unsigned v, int width)
+{
+	for (int i = width - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + width;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS[.fff|.ffffff]Z" by hand: this runs for every time of
+ * every entity, and snprintf was most of its cost. */
 int ctim_time_format(char *out, size_t len, int64_t epoch_us, enum ctim_time_precision precision)
 {
 	int64_t secs = floor_div(epoch_us, US_PER_SEC);
@@ -219,32 +278,39 @@ int ctim_time_format(char *out, size_t len, int64_t epoch_us, enum ctim_time_pre
 	int64_t sod = secs - days * SEC_PER_DAY;
 	int64_t year;
 	unsigned month, day;
-	int n;
+	int frac_digits;
 
 	if (out == NULL)
 		return RELAYD_EINVAL;
+	switch (precision) {
+	case CTIM_TIME_SECONDS: frac_digits = 0; break;
+	case CTIM_TIME_MILLIS: frac_digits = 3; break;
+	case CTIM_TIME_MICROS: frac_digits = 6; break;
+	default: return RELAYD_EINVAL;
+	}
 	civil_from_days(days, &year, &month, &day);
 	if (year < 0 || year > 9999)
 		return RELAYD_EINVAL;
-	unsigned hh = (unsigned)(sod / 3600), mm = (unsigned)(sod / 60 % 60), ss = (unsigned)(sod % 60);
-	switch (precision) {
-	case CTIM_TIME_SECONDS:
-		n = snprintf(out, len, "%04d-%02u-%02uT%02u:%02u:%02uZ", (int)year, month, day,
-		             hh, mm, ss);
-		break;
-	case CTIM_TIME_MILLIS:
-		n = snprintf(out, len, "%04d-%02u-%02uT%02u:%02u:%02u.%03dZ", (int)year, month,
-		             day, hh, mm, ss, (int)(frac_us / 1000));
-		break;
-	case CTIM_TIME_MICROS:
-		n = snprintf(out, len, "%04d-%02u-%02uT%02u:%02u:%02u.%06dZ", (int)year, month,
-		             day, hh, mm, ss, (int)frac_us);
-		break;
-	default:
+	/* 19 for the date and time, '.' and digits, 'Z', NUL */
+	if (len < (size_t)(19 + (frac_digits ? 1 + frac_digits : 0) + 2))
 		return RELAYD_EINVAL;
+	char *p = put_digits(out, (unsigned)year, 4);
+	*p++ = '-';
+	p = put_digits(p, month, 2);
+	*p++ = '-';
+	p = put_digits(p, day, 2);
+	*p++ = 'T';
+	p = put_digits(p, (unsigned)(sod / 3600), 2);
+	*p++ = ':';
+	p = put_digits(p, (unsigned)(sod / 60 % 60), 2);
+	*p++ = ':';
+	p = put_digits(p, (unsigned)(sod % 60), 2);
+	if (frac_digits) {
+		*p++ = '.';
+		p = put_digits(p, (unsigned)(frac_digits == 3 ? frac_us / 1000 : frac_us), frac_digits);
 	}
-	if (n < 0 || (size_t)n >= len)
-		return RELAYD_EINVAL;
+	*p++ = 'Z';
+	*p = '\0';
 	return RELAYD_OK;
 }
 
@@ -407,7 +473,33 @@ static int set_new(json_t *obj, const char *key, json_t *value)
 {
 	if (value == NULL)
 		return RELAYD_ENOMEM;
-	return json_object_set_new(obj, key, value) == 0 ? RELAYD_OK : RELAYD_ENOMEM;
+	return relayd_json_set_new(obj, key, value) == 0 ? RELAYD_OK : RELAYD_ENOMEM;
+}
+
+/* Sets a string member under a key that is an ASCII literal of this file
+ * (no key check needed); the value is checked like json_string's. */
+static int set_text(json_t *obj, const char *literal_key, const char *value)
+{
+	json_t *v = relayd_json_string(value);
+	if (v == NULL)
+		return RELAYD_EINVAL;
+	return json_object_set_new_nocheck(obj, literal_key, v) == 0 ? RELAYD_OK : RELAYD_ENOMEM;
+}
+
+/* A new object with one or two string members (literal keys); NULL when a
+ * value is NULL or not UTF-8. Builders call this instead of json_pack, whose
+ * format parsing was a tenth of a pulsedive observe. */
+static json_t *text_object(const char *k1, const char *v1, const char *k2, const char *v2)
+{
+	json_t *o = json_object();
+	int rc = o != NULL ? set_text(o, k1, v1) : RELAYD_ENOMEM;
+	if (rc == RELAYD_OK && k2 != NULL)
+		rc = set_text(o, k2, v2);
+	if (rc != RELAYD_OK) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 static int append_new(json_t *array, json_t *value)
@@ -427,7 +519,7 @@ json_t *ctim_observable(const char *type, const char *value)
 {
 	if (type == NULL || value == NULL)
 		return NULL;
-	return json_pack("{s:s, s:s}", "type", type, "value", value);
+	return text_object("type", type, "value", value);
 }
 
 static json_t *time_range_json(const struct ctim_ctx *c, struct ctim_range r)
@@ -437,10 +529,10 @@ static json_t *time_range_json(const struct ctim_ctx *c, struct ctim_range r)
 	if (c == NULL || ctim_time_format(start, sizeof start, r.start_us, c->precision) != 0)
 		return NULL;
 	if (!r.has_end)
-		return json_pack("{s:s}", "start_time", start);
+		return text_object("start_time", start, NULL, NULL);
 	if (ctim_time_format(end, sizeof end, r.end_us, c->precision) != 0)
 		return NULL;
-	return json_pack("{s:s, s:s}", "start_time", start, "end_time", end);
+	return text_object("start_time", start, "end_time", end);
 }
 
 /* type, id, schema_version: the head every entity but the verdict shares. */
@@ -455,8 +547,12 @@ static json_t *entity_head(const struct ctim_ctx *c, const char *type, const cha
 			return NULL;
 		id = fresh;
 	}
-	return json_pack("{s:s, s:s, s:s}", "id", id, "type", type, "schema_version",
-	                 c->schema_version);
+	json_t *head = text_object("id", id, "type", type);
+	if (head != NULL && set_text(head, "schema_version", c->schema_version) != RELAYD_OK) {
+		json_decref(head);
+		return NULL;
+	}
+	return head;
 }
 
 /* Frees @p entity and returns NULL when any step failed. */
@@ -476,11 +572,14 @@ json_t *ctim_verdict_new(const struct ctim_ctx *c, const json_t *observable, int
 
 	if (name == NULL || !is_observable(observable))
 		return NULL;
-	json_t *v = json_pack("{s:s, s:i, s:s}", "type", "verdict", "disposition", disposition,
-	                      "disposition_name", name);
+	json_t *v = text_object("type", "verdict", NULL, NULL);
 	if (v == NULL)
 		return NULL;
-	int rc = set_new(v, "observable", json_deep_copy(observable));
+	int rc = set_new(v, "disposition", json_integer(disposition));
+	if (rc == RELAYD_OK)
+		rc = set_text(v, "disposition_name", name);
+	if (rc == RELAYD_OK)
+		rc = set_new(v, "observable", json_deep_copy(observable));
 	if (rc == RELAYD_OK)
 		rc = set_new(v, "valid_time", time_range_json(c, valid_time));
 	return finish_entity(v, rc);
@@ -498,17 +597,17 @@ json_t *ctim_judgement_new(const struct ctim_ctx *c, const json_t *observable, i
 	json_t *j = entity_head(c, "judgement", NULL);
 	if (j == NULL)
 		return NULL;
-	int rc = set_new(j, "source", json_string(source));
+	int rc = set_new(j, "source", relayd_json_string(source));
 	if (rc == RELAYD_OK)
 		rc = set_new(j, "observable", json_deep_copy(observable));
 	if (rc == RELAYD_OK)
 		rc = set_new(j, "disposition", json_integer(disposition));
 	if (rc == RELAYD_OK)
-		rc = set_new(j, "disposition_name", json_string(name));
+		rc = set_new(j, "disposition_name", relayd_json_string(name));
 	if (rc == RELAYD_OK)
-		rc = set_new(j, "severity", json_string(severity));
+		rc = set_new(j, "severity", relayd_json_string(severity));
 	if (rc == RELAYD_OK)
-		rc = set_new(j, "confidence", json_string(confidence));
+		rc = set_new(j, "confidence", relayd_json_string(confidence));
 	if (rc == RELAYD_OK)
 		rc = set_new(j, "priority", json_integer(priority));
 	if (rc == RELAYD_OK)
@@ -524,7 +623,7 @@ json_t *ctim_indicator_new(const struct ctim_ctx *c, const char *id, const char 
 	json_t *ind = entity_head(c, "indicator", id);
 	if (ind == NULL)
 		return NULL;
-	int rc = set_new(ind, "producer", json_string(producer));
+	int rc = set_new(ind, "producer", relayd_json_string(producer));
 	if (rc == RELAYD_OK)
 		rc = set_new(ind, "valid_time", time_range_json(c, valid_time));
 	return finish_entity(ind, rc);
@@ -540,7 +639,7 @@ json_t *ctim_sighting_new(const struct ctim_ctx *c, long long count, const char 
 		return NULL;
 	int rc = set_new(s, "count", json_integer(count));
 	if (rc == RELAYD_OK)
-		rc = set_new(s, "confidence", json_string(confidence));
+		rc = set_new(s, "confidence", relayd_json_string(confidence));
 	if (rc == RELAYD_OK)
 		rc = set_new(s, "observed_time", time_range_json(c, observed_time));
 	return finish_entity(s, rc);
@@ -554,11 +653,11 @@ json_t *ctim_relationship_new(const struct ctim_ctx *c, const char *relationship
 	json_t *r = entity_head(c, "relationship", NULL);
 	if (r == NULL)
 		return NULL;
-	int rc = set_new(r, "relationship_type", json_string(relationship_type));
+	int rc = set_new(r, "relationship_type", relayd_json_string(relationship_type));
 	if (rc == RELAYD_OK)
-		rc = set_new(r, "source_ref", json_string(source_ref));
+		rc = set_new(r, "source_ref", relayd_json_string(source_ref));
 	if (rc == RELAYD_OK)
-		rc = set_new(r, "target_ref", json_string(target_ref));
+		rc = set_new(r, "target_ref", relayd_json_string(target_ref));
 	return finish_entity(r, rc);
 }
 
@@ -577,7 +676,7 @@ int ctim_set_string(json_t *entity, const char *field, const char *value)
 		json_object_del(entity, field);
 		return RELAYD_OK;
 	}
-	return set_new(entity, field, json_string(value));
+	return set_new(entity, field, relayd_json_string(value));
 }
 
 int ctim_set_integer(json_t *entity, const char *field, long long value)
@@ -649,7 +748,7 @@ static int append_string(json_t *entity, const char *field, const char *value)
 	json_t *a = ctim_array_field(entity, field);
 	if (a == NULL)
 		return RELAYD_EINVAL;
-	return append_new(a, json_string(value));
+	return append_new(a, relayd_json_string(value));
 }
 
 int ctim_add_tag(json_t *entity, const char *tag)
@@ -681,9 +780,14 @@ int ctim_add_relation(json_t *entity, const char *origin, const char *relation,
 	if (a == NULL)
 		return RELAYD_EINVAL;
 	/* Copies, so the caller's observables never end up shared between entities. */
-	json_t *rel = json_pack("{s:s, s:s, s:o, s:o}", "origin", origin, "relation", relation,
-	                        "source", json_deep_copy(source), "related",
-	                        json_deep_copy(related));
+	json_t *rel = text_object("origin", origin, "relation", relation);
+	int rc = rel != NULL ? set_new(rel, "source", json_deep_copy(source)) : RELAYD_ENOMEM;
+	if (rc == RELAYD_OK)
+		rc = set_new(rel, "related", json_deep_copy(related));
+	if (rc != RELAYD_OK) {
+		json_decref(rel);
+		return rc;
+	}
 	return append_new(a, rel);
 }
 
@@ -696,14 +800,14 @@ int ctim_add_external_reference(json_t *entity, const char *source_name,
 	json_t *a = ctim_array_field(entity, "external_references");
 	if (a == NULL)
 		return RELAYD_EINVAL;
-	json_t *ref = json_pack("{s:s}", "source_name", source_name);
+	json_t *ref = text_object("source_name", source_name, NULL, NULL);
 	int rc = ref != NULL ? RELAYD_OK : RELAYD_ENOMEM;
 	if (rc == RELAYD_OK && description != NULL)
-		rc = set_new(ref, "description", json_string(description));
+		rc = set_new(ref, "description", relayd_json_string(description));
 	if (rc == RELAYD_OK && url != NULL)
-		rc = set_new(ref, "url", json_string(url));
+		rc = set_new(ref, "url", relayd_json_string(url));
 	if (rc == RELAYD_OK && external_id != NULL)
-		rc = set_new(ref, "external_id", json_string(external_id));
+		rc = set_new(ref, "external_id", relayd_json_string(external_id));
 	if (rc != RELAYD_OK) {
 		json_decref(ref);
 		return rc;
@@ -722,9 +826,16 @@ json_t *ctim_add_target(const struct ctim_ctx *c, json_t *sighting, const char *
 	json_t *when = time_range_json(c, observed_time);
 	if (when == NULL)
 		return NULL;
-	/* "o" steals when, also when json_pack fails (jansson >= 2.11). */
-	json_t *t = json_pack("{s:s, s:[], s:o}", "type", type, "observables", "observed_time",
-	                      when);
+	json_t *t = text_object("type", type, NULL, NULL);
+	int rc = t != NULL ? set_new(t, "observables", json_array()) : RELAYD_ENOMEM;
+	if (rc == RELAYD_OK)
+		rc = set_new(t, "observed_time", when);
+	else
+		json_decref(when);
+	if (rc != RELAYD_OK) {
+		json_decref(t);
+		return NULL;
+	}
 	if (append_new(targets, t) != RELAYD_OK)
 		return NULL;
 	return t; /* still alive: the array holds a reference */
@@ -883,9 +994,14 @@ json_t *ctim_bundle_to_data(const struct ctim_bundle *b)
 		if (n == 0)
 			continue;
 		/* json_copy of an array is shallow: a new array sharing the entities. */
-		json_t *part = json_pack("{s:I, s:o}", "count", (json_int_t)n, "docs",
-		                         json_copy(b->docs[k]));
-		if (part == NULL || set_new(data, kind_names[k], part) != RELAYD_OK) {
+		json_t *part = json_object();
+		int rc = part != NULL ? set_new(part, "count", json_integer((json_int_t)n))
+		                      : RELAYD_ENOMEM;
+		if (rc == RELAYD_OK)
+			rc = set_new(part, "docs", json_copy(b->docs[k]));
+		if (rc != RELAYD_OK)
+			json_decref(part);
+		if (rc != RELAYD_OK || set_new(data, kind_names[k], part) != RELAYD_OK) {
 			json_decref(data);
 			return NULL;
 		}

@@ -207,6 +207,9 @@ static bool read_string(struct reader *r, const char **text, size_t *len)
 {
 	const unsigned char *start = ++r->p;
 	while (r->p < r->end) {
+		r->p = json_plain_ascii_end(r->p, r->end);
+		if (r->p == r->end)
+			break;
 		unsigned char c = *r->p;
 		if (c == '"') {
 			*text = (const char *)start;
@@ -220,14 +223,11 @@ static bool read_string(struct reader *r, const char **text, size_t *len)
 		}
 		if (c < 0x20)
 			return false;
-		if (c >= 0x80) {
-			size_t k = utf8_sequence_len(r->p, (size_t)(r->end - r->p));
-			if (k == 0)
-				return false;
-			r->p += k;
-			continue;
-		}
-		r->p++;
+		/* c >= 0x80: the only other byte json_plain_ascii_end stops at */
+		size_t k = utf8_sequence_len(r->p, (size_t)(r->end - r->p));
+		if (k == 0)
+			return false;
+		r->p += k;
 	}
 	return false;
 }

@@ -14,9 +14,22 @@
  * (which json_dumps refuses too) or from code building one on purpose. */
 #define JSON_WRITE_MAX_DEPTH 2048
 
-static bool ascii_plain(unsigned char c)
+/* Appends without a function call when the bytes fit, which they nearly
+ * always do once the buffer has grown to the size of a reply. */
+static inline void put_bytes(struct relayd_strbuf *out, const void *p, size_t n)
 {
-	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+	if (out->status == RELAYD_OK && out->len + n < out->cap) {
+		memcpy(out->data + out->len, p, n);
+		out->len += n;
+		out->data[out->len] = '\0';
+		return;
+	}
+	relayd_strbuf_append(out, p, n);
+}
+
+static inline void put_char(struct relayd_strbuf *out, char c)
+{
+	put_bytes(out, &c, 1);
 }
 
 /* The escape json_dumps writes for an ASCII byte that needs one. */
@@ -47,32 +60,33 @@ static size_t escape_of(unsigned char c, char seq[6])
 	return 6;
 }
 
-/* A quoted string: runs of bytes that need no escape are copied at once. */
+/* A quoted string: runs of bytes that need no escape (valid UTF-8
+ * included) are copied at once. */
 static int put_string(struct relayd_strbuf *out, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	const unsigned char *end = p + len;
-	const unsigned char *run = p;
-	relayd_strbuf_append_char(out, '"');
+	put_char(out, '"');
 	while (p < end) {
-		if (ascii_plain(*p)) {
-			p++;
-			continue;
-		}
-		if (*p >= 0x80) {
+		const unsigned char *run = p;
+		for (;;) {
+			p = json_plain_ascii_end(p, end);
+			if (p == end || *p < 0x80)
+				break;
 			size_t n = utf8_sequence_len(p, (size_t)(end - p));
 			if (n == 0)
 				return RELAYD_EINVAL;
 			p += n;
-			continue;
 		}
+		put_bytes(out, run, (size_t)(p - run));
+		if (p == end)
+			break;
 		char seq[6];
-		relayd_strbuf_append(out, run, (size_t)(p - run));
-		relayd_strbuf_append(out, seq, escape_of(*p, seq));
-		run = ++p;
+		put_bytes(out, seq, escape_of(*p, seq));
+		p++;
 	}
-	relayd_strbuf_append(out, run, (size_t)(p - run));
-	return relayd_strbuf_append_char(out, '"');
+	put_char(out, '"');
+	return out->status;
 }
 
 static int put_integer(struct relayd_strbuf *out, json_int_t v)
@@ -88,7 +102,8 @@ static int put_integer(struct relayd_strbuf *out, json_int_t v)
 	} while (u);
 	if (v < 0)
 		*--p = '-';
-	return relayd_strbuf_append(out, p, (size_t)(end - p));
+	put_bytes(out, p, (size_t)(end - p));
+	return out->status;
 }
 
 /* Reals are rare in relay answers and jansson's "%.17g" with its exponent
@@ -108,37 +123,39 @@ static int put_value(struct relayd_strbuf *out, const json_t *json, int depth);
 static int put_array(struct relayd_strbuf *out, const json_t *json, int depth)
 {
 	size_t n = json_array_size(json);
-	relayd_strbuf_append_char(out, '[');
+	put_char(out, '[');
 	for (size_t i = 0; i < n; i++) {
 		if (i)
-			relayd_strbuf_append_char(out, ',');
+			put_char(out, ',');
 		int rc = put_value(out, json_array_get(json, i), depth + 1);
 		if (rc != RELAYD_OK)
 			return rc;
 	}
-	return relayd_strbuf_append_char(out, ']');
+	put_char(out, ']');
+	return out->status;
 }
 
 static int put_object(struct relayd_strbuf *out, const json_t *json, int depth)
 {
-	relayd_strbuf_append_char(out, '{');
+	put_char(out, '{');
 	bool first = true;
 	/* json_object_iter walks keys in insertion order, as json_dumps does
 	 * without JSON_SORT_KEYS. */
 	for (void *it = json_object_iter((json_t *)json); it;
 	     it = json_object_iter_next((json_t *)json, it)) {
 		if (!first)
-			relayd_strbuf_append_char(out, ',');
+			put_char(out, ',');
 		first = false;
 		int rc = put_string(out, json_object_iter_key(it), json_object_iter_key_len(it));
 		if (rc != RELAYD_OK)
 			return rc;
-		relayd_strbuf_append_char(out, ':');
+		put_char(out, ':');
 		rc = put_value(out, json_object_iter_value(it), depth + 1);
 		if (rc != RELAYD_OK)
 			return rc;
 	}
-	return relayd_strbuf_append_char(out, '}');
+	put_char(out, '}');
+	return out->status;
 }
 
 static int put_value(struct relayd_strbuf *out, const json_t *json, int depth)
@@ -151,11 +168,12 @@ static int put_value(struct relayd_strbuf *out, const json_t *json, int depth)
 	case JSON_STRING: return put_string(out, json_string_value(json), json_string_length(json));
 	case JSON_INTEGER: return put_integer(out, json_integer_value(json));
 	case JSON_REAL: return put_real(out, json);
-	case JSON_TRUE: return relayd_strbuf_append(out, "true", 4);
-	case JSON_FALSE: return relayd_strbuf_append(out, "false", 5);
-	case JSON_NULL: return relayd_strbuf_append(out, "null", 4);
+	case JSON_TRUE: put_bytes(out, "true", 4); break;
+	case JSON_FALSE: put_bytes(out, "false", 5); break;
+	case JSON_NULL: put_bytes(out, "null", 4); break;
+	default: return RELAYD_EINVAL;
 	}
-	return RELAYD_EINVAL;
+	return out->status;
 }
 
 int relayd_json_append(struct relayd_strbuf *out, const json_t *json)
@@ -168,9 +186,13 @@ int relayd_json_append(struct relayd_strbuf *out, const json_t *json)
 	return rc;
 }
 
+/* Replies are a few KiB: start there rather than grow through realloc. */
+#define DUMPS_FIRST_CAP 4096
+
 char *relayd_json_dumps(const json_t *json)
 {
 	struct relayd_strbuf b = RELAYD_STRBUF_INIT;
+	relayd_strbuf_reserve(&b, DUMPS_FIRST_CAP);
 	if (relayd_json_append(&b, json) != RELAYD_OK) {
 		relayd_strbuf_free(&b);
 		return NULL;

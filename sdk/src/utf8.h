@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Length (2..4) of the valid multi-byte UTF-8 sequence starting at @p p, or
  * 0: a stray continuation byte, an overlong form, a surrogate (U+D800..DFFF),
@@ -38,6 +39,63 @@ static inline size_t utf8_sequence_len(const unsigned char *p, size_t avail)
 	    (cp >= 0xD800 && cp <= 0xDFFF))
 		return 0;
 	return n;
+}
+
+/* ASCII bytes a JSON string carries as they are: not '"', '\\' or a control. */
+static inline int json_plain_ascii(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+/* The first byte in [p, end) that is not plain ASCII (json_plain_ascii),
+ * eight bytes at a time: strings are most of a relay's JSON text. */
+static inline const unsigned char *json_plain_ascii_end(const unsigned char *p,
+                                                        const unsigned char *end)
+{
+	const uint64_t ones = 0x0101010101010101u;
+	const uint64_t highs = 0x8080808080808080u;
+	while (end - p >= 8) {
+		uint64_t w;
+		memcpy(&w, p, sizeof w);
+		uint64_t quote = w ^ (ones * '"');
+		uint64_t bslash = w ^ (ones * '\\');
+		/* Per byte: below 0x20, equal to '"' or '\\' (zero after the xor),
+		 * or 0x80 and above. Borrows can only flag bytes after a real hit,
+		 * so "no flag" is exact; a flag falls back to the byte loop. */
+		uint64_t special = ((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) |
+		                   ((bslash - ones) & ~bslash) | w;
+		if (special & highs)
+			break;
+		p += 8;
+	}
+	while (p < end && json_plain_ascii(*p))
+		p++;
+	return p;
+}
+
+/* Whether [p, p + n) is valid UTF-8 (as jansson's utf8_check_string decides;
+ * NUL bytes are allowed), with ASCII runs skipped eight bytes at a time. */
+static inline int utf8_valid(const unsigned char *p, size_t n)
+{
+	const unsigned char *end = p + n;
+	while (p < end) {
+		while (end - p >= 8) {
+			uint64_t w;
+			memcpy(&w, p, sizeof w);
+			if (w & 0x8080808080808080u)
+				break;
+			p += 8;
+		}
+		while (p < end && *p < 0x80)
+			p++;
+		if (p == end)
+			break;
+		size_t k = utf8_sequence_len(p, (size_t)(end - p));
+		if (k == 0)
+			return 0;
+		p += k;
+	}
+	return 1;
 }
 
 #endif

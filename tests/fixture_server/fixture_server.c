@@ -844,6 +844,22 @@ static void server_cleanup(struct fx_server *srv)
 		event_base_free(srv->base);
 }
 
+/* As relayd's loops (host/src/loop.c): epoll's changelist saves an epoll_ctl
+ * each time evhttp turns reading off and on around a request, so the
+ * upstream stand-in costs the benchmarks less of the machine. */
+static struct event_base *new_event_base(void)
+{
+	struct event_config *cfg = event_config_new();
+	struct event_base *base;
+
+	if (cfg == NULL)
+		return NULL;
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	return base;
+}
+
 static int run_server(const struct fx_options *o)
 {
 	struct fx_server srv = {.quiet = o->quiet};
@@ -855,7 +871,7 @@ static int run_server(const struct fx_options *o)
 	int rc = 1;
 
 	TAILQ_INIT(&srv.pending);
-	srv.base = event_base_new();
+	srv.base = new_event_base();
 	srv.log = fx_log_new(FX_LOG_CAPACITY, FX_LOG_MAX_BODY);
 	srv.paths = json_object();
 	srv.scratch = evbuffer_new();

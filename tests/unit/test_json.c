@@ -288,6 +288,39 @@ START_TEST(long_strings_and_keys)
 }
 END_TEST
 
+START_TEST(special_bytes_at_every_offset_of_a_word)
+{
+	/* The string scanners look at 8 bytes at a time: put each kind of byte
+	 * they must stop at (and neighbours they must not) at every position. */
+	static const char *const specials[] = {"\"", "\\", "\x01", "\x1f", " ", "\x7f", "!",
+	                                       "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+	                                       "\xff", "\xc3"};
+	for (size_t k = 0; k < sizeof(specials) / sizeof(specials[0]); k++) {
+		for (size_t at = 0; at < 20; at++) {
+			char raw[64];
+			size_t n = 0;
+			for (size_t i = 0; i < at; i++)
+				raw[n++] = 'a';
+			memcpy(raw + n, specials[k], strlen(specials[k]));
+			n += strlen(specials[k]);
+			for (size_t i = 0; i < 11; i++)
+				raw[n++] = 'b';
+			/* As a value to write (invalid UTF-8 only via _nocheck)… */
+			json_t *v = json_stringn_nocheck(raw, n);
+			check_write_agrees(v);
+			json_decref(v);
+			/* …and as JSON text to read (control bytes make it invalid). */
+			char doc[80];
+			doc[0] = '[';
+			doc[1] = '"';
+			memcpy(doc + 2, raw, n);
+			memcpy(doc + 2 + n, "\"]", 2);
+			check_read_agrees(doc, n + 4, 0);
+		}
+	}
+}
+END_TEST
+
 /* ---- every fixture the project has ------------------------------------ */
 
 static int fixtures_read;
@@ -345,6 +378,7 @@ static Suite *json_suite(void)
 	tcase_add_test(tc, decode_any_takes_scalars);
 	tcase_add_test(tc, deep_documents_agree);
 	tcase_add_test(tc, long_strings_and_keys);
+	tcase_add_test(tc, special_bytes_at_every_offset_of_a_word);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("fixtures");
 	tcase_add_test(tc, every_fixture_reads_and_writes_the_same);

@@ -50,6 +50,23 @@ char *relayd_json_dumps(const json_t *json);
 json_t *relayd_json_loadb(const char *buffer, size_t buflen, size_t flags,
                           json_error_t *error);
 
+/*
+ * Building values: jansson's own constructors check UTF-8 one byte at a time
+ * through a function call; these give the same results with a check that
+ * skips ASCII eight bytes at a time. CTIM builders call them for every field.
+ */
+
+/** json_string(s): NULL when @p s is NULL or not valid UTF-8. */
+json_t *relayd_json_string(const char *s);
+
+/** json_stringn(s, len): NULL when @p s is NULL or not valid UTF-8. */
+json_t *relayd_json_stringn(const char *s, size_t len);
+
+/** json_object_set_new(object, key, value): steals @p value in every case;
+ *  -1 when @p key is NULL or not valid UTF-8, @p object is not an object,
+ *  @p value is NULL, or memory ran out. */
+int relayd_json_set_new(json_t *object, const char *key, json_t *value);
+
 #ifdef __cplusplus
 }
 #endif
