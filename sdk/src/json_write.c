@@ -66,6 +66,18 @@ static int put_string(struct relayd_strbuf *out, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	const unsigned char *end = p + len;
+	if (json_plain_ascii_end(p, end) == end) {
+		/* Most keys and values: plain ASCII, copied in one go. */
+		if (relayd_strbuf_reserve(out, len + 2) != RELAYD_OK)
+			return out->status;
+		char *d = out->data + out->len;
+		d[0] = '"';
+		memcpy(d + 1, s, len);
+		d[len + 1] = '"';
+		d[len + 2] = '\0';
+		out->len += len + 2;
+		return RELAYD_OK;
+	}
 	put_char(out, '"');
 	while (p < end) {
 		const unsigned char *run = p;
