@@ -16,10 +16,17 @@
 #include "jwt.h"
 #include "services.h"
 #include "token_cache.h"
+#include "token_memo.h"
 
 /* The pieces of a securex check that outlive the JWKS fetch. */
 struct pending {
-	struct jwt_parts parts;
+	struct jwt_parts parts; /* decoded only when the memo had no answer */
+	const char *token;      /* the bearer token (call arena on a memo hit) */
+	size_t len;
+	const char *host;       /* JWKS host: from parts, or the call arena */
+	const char *kid;        /* may be NULL */
+	json_t *memo_claims;    /* a memo hit: claims accepted under memo_epoch */
+	uint64_t memo_epoch;
 	auth_done_fn done;
 	void *arg;
 };
@@ -80,18 +87,37 @@ static struct jwt_verify_opts verify_opts(struct relayd_call *c, enum jwt_mode m
 static json_t *verify_rs256(struct relayd_call *c, struct pending *p, const struct jwk_set *set,
                             uint64_t epoch, const char **message)
 {
+	/* A memo hit from before a key rotation: decode the token after all. */
+	if (!p->parts.token && jwt_parts_parse(p->token, p->len, &p->parts, message) != 0)
+		return NULL;
 	struct jwt_verify_opts o = verify_opts(c, JWT_MODE_RS256);
 	json_t *claims = token_cache_get(p->parts.token, p->parts.token_len, epoch);
 	if (claims) {
-		if (jwt_claims_check(claims, &o, message) == 0)
-			return claims;
-		json_decref(claims);
-		return NULL;
+		if (jwt_claims_check(claims, &o, message) != 0) {
+			json_decref(claims);
+			return NULL;
+		}
+	} else {
+		if (jwt_parts_verify(&p->parts, set, &o, &claims, message) != 0)
+			return NULL;
+		token_cache_put(p->parts.token, p->parts.token_len, epoch, claims);
 	}
-	if (jwt_parts_verify(&p->parts, set, &o, &claims, message) != 0)
-		return NULL;
-	token_cache_put(p->parts.token, p->parts.token_len, epoch, claims);
+	token_memo_put(p->parts.token, p->parts.token_len, p->host, p->kid, epoch, claims,
+	               services_now_ms());
 	return claims;
+}
+
+/* The memo's claims, accepted under this very key set: only the checks that
+ * depend on the clock and the config run again. */
+static json_t *recheck_memo(struct relayd_call *c, struct pending *p, const char **message)
+{
+	struct jwt_verify_opts o = verify_opts(c, JWT_MODE_RS256);
+	json_t *claims = p->memo_claims;
+	p->memo_claims = NULL;
+	if (jwt_claims_check(claims, &o, message) == 0)
+		return claims;
+	json_decref(claims);
+	return NULL;
 }
 
 static void on_keys(struct relayd_call *c, const struct jwk_set *set, uint64_t epoch,
@@ -100,13 +126,50 @@ static void on_keys(struct relayd_call *c, const struct jwk_set *set, uint64_t e
 	struct pending *p = arg;
 	json_t *claims = NULL;
 	const char *message = error;
-	if (set)
+	if (set && p->memo_claims && p->memo_epoch == epoch)
+		claims = recheck_memo(c, p, &message);
+	else if (set)
 		claims = verify_rs256(c, p, set, epoch, &message);
+	json_decref(p->memo_claims);
+	p->memo_claims = NULL;
 	jwt_parts_clear(&p->parts);
 	if (claims)
 		accept_claims(c, claims, p->done, p->arg);
 	else
 		fail(c, message, p->done, p->arg);
+}
+
+/* A token this thread accepted before: its host and kid without decoding
+ * it. Copies go to the call's arena, since a JWKS fetch may come between. */
+static bool from_memo(struct relayd_call *c, struct pending *p)
+{
+	struct token_memo_hit hit;
+	if (!token_memo_get(p->token, p->len, services_now_ms(), &hit))
+		return false;
+	char *token = arena_alloc(&c->arena, p->len + 1);
+	char *host = arena_strdup(&c->arena, hit.host);
+	char *kid = hit.kid ? arena_strdup(&c->arena, hit.kid) : NULL;
+	if (!token || !host || (hit.kid && !kid)) {
+		json_decref(hit.claims); /* out of memory: decode it as usual */
+		return false;
+	}
+	memcpy(token, p->token, p->len);
+	token[p->len] = '\0';
+	p->token = token;
+	p->host = host;
+	p->kid = kid;
+	p->memo_claims = hit.claims;
+	p->memo_epoch = hit.epoch;
+	return true;
+}
+
+/* Decodes the token for its JWKS host and kid; NULL host with *message. */
+static void from_token(struct pending *p, const char **message)
+{
+	if (jwt_parts_parse(p->token, p->len, &p->parts, message) != 0)
+		return;
+	p->host = jwt_jwks_host(&p->parts, message);
+	p->kid = jwt_parts_kid(&p->parts);
 }
 
 static void auth_securex(struct relayd_call *c, const char *token, size_t len, auth_done_fn done,
@@ -118,25 +181,22 @@ static void auth_securex(struct relayd_call *c, const char *token, size_t len, a
 		fail(c, JWT_MSG_NOMEM, done, arg);
 		return;
 	}
-	p->done = done;
-	p->arg = arg;
-	if (jwt_parts_parse(token, len, &p->parts, &message) != 0) {
-		fail(c, message, done, arg);
-		return;
-	}
-	const char *host = jwt_jwks_host(&p->parts, &message);
+	*p = (struct pending){.token = token, .len = len, .done = done, .arg = arg};
+	if (!from_memo(c, p))
+		from_token(p, &message);
 	const struct conf *conf = c->gen->conf;
-	if (host && !jwks_host_allowed(host, (const char *const *)conf->jwks_allowed_hosts,
-	                               conf->n_jwks_allowed_hosts)) {
-		host = NULL; /* never fetch from a host an unverified token names */
+	if (p->host && !jwks_host_allowed(p->host, (const char *const *)conf->jwks_allowed_hosts,
+	                                  conf->n_jwks_allowed_hosts)) {
+		p->host = NULL; /* never fetch from a host an unverified token names */
 		message = JWT_MSG_WRONG_JWKS_HOST;
 	}
-	if (!host) {
+	if (!p->host) {
+		json_decref(p->memo_claims);
 		jwt_parts_clear(&p->parts);
 		fail(c, message, done, arg);
 		return;
 	}
-	jwks_get(c, host, jwt_parts_kid(&p->parts), on_keys, p);
+	jwks_get(c, p->host, p->kid, on_keys, p);
 }
 
 /* ---- secret and static ----------------------------------------------- */

@@ -6,6 +6,7 @@
 #include <locale.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -478,7 +479,7 @@ json_t *relayd_json_loadb(const char *buffer, size_t buflen, size_t flags, json_
 		error->line = -1;
 		error->column = -1;
 		error->position = (int)buflen;
-		strcpy(error->source, "<buffer>");
+		snprintf(error->source, sizeof(error->source), "%s", "<buffer>");
 	}
 	return doc;
 }

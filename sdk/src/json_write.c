@@ -68,8 +68,10 @@ static int put_string(struct relayd_strbuf *out, const char *s, size_t len)
 	const unsigned char *end = p + len;
 	if (json_plain_ascii_end(p, end) == end) {
 		/* Most keys and values: plain ASCII, copied in one go. */
-		if (relayd_strbuf_reserve(out, len + 2) != RELAYD_OK)
-			return out->status;
+		if (out->status != RELAYD_OK || out->len + len + 2 >= out->cap) {
+			if (relayd_strbuf_reserve(out, len + 2) != RELAYD_OK)
+				return out->status;
+		}
 		char *d = out->data + out->len;
 		d[0] = '"';
 		memcpy(d + 1, s, len);
