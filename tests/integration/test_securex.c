@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -38,6 +41,8 @@
 #define MSG_WRONG_JWKS_HOST                                                                        \
 	"Wrong jwks_host in JWT payload. Make sure domain follows the "                               \
 	"visibility.<region>.cisco.com structure"
+#define MSG_WRONG_AUDIENCE "Wrong configuration-token-audience"
+#define MSG_EXPIRED "Token has expired"
 #define MSG_KID_NOT_FOUND "kid from JWT header not found in API response"
 #define MSG_413 "The data value transmitted exceeds the capacity limit."
 #define MSG_404                                                                                    \
@@ -324,17 +329,23 @@ static char *pulsedive_section(const struct harness_proc *fx, const char *extra)
 
 /* relayd with workers = 2, JWKS over http; relayd_extra goes into [relayd]
  * (e.g. jwks_allowed_hosts), s1 and s2 are plugin sections (may be NULL). */
+static char *relayd_config(const char *audience, const char *relayd_extra, const char *s1,
+                           const char *s2)
+{
+	return harness_printf("[relayd]\n"
+	                      "listen = 127.0.0.1:0\n"
+	                      "workers = 2\n"
+	                      "plugin_dir = %s\n"
+	                      "audience = %s\n"
+	                      "jwks_scheme = http\n"
+	                      "%s%s%s",
+	                      harness_env("REAL_PLUGIN_DIR"), audience,
+	                      relayd_extra ? relayd_extra : "", s1 ? s1 : "", s2 ? s2 : "");
+}
+
 static struct harness_proc *start_relayd(const char *relayd_extra, const char *s1, const char *s2)
 {
-	char *cfg = harness_printf("[relayd]\n"
-	                           "listen = 127.0.0.1:0\n"
-	                           "workers = 2\n"
-	                           "plugin_dir = %s\n"
-	                           "audience = " AUDIENCE "\n"
-	                           "jwks_scheme = http\n"
-	                           "%s%s%s",
-	                           harness_env("REAL_PLUGIN_DIR"), relayd_extra ? relayd_extra : "",
-	                           s1 ? s1 : "", s2 ? s2 : "");
+	char *cfg = relayd_config(AUDIENCE, relayd_extra, s1, s2);
 	struct harness_proc *relayd = harness_relayd_start(cfg);
 
 	free(cfg);
@@ -741,6 +752,77 @@ START_TEST(securex_claims_reach_the_plugin)
 	       auth_error("Wrong configuration-token-audience"), "another mount's aud");
 	free(wrong_auth);
 	json_decref(wrong);
+	free(auth);
+	json_decref(claims);
+	securex_env_stop(&e);
+}
+END_TEST
+
+/* Waits (≤ 20 s) until auth answers /echo/health for auth with want_message. */
+static void await_auth_answer(const struct harness_proc *relayd, const char *auth,
+                              const char *want_message, const char *what)
+{
+	for (int i = 0; i < 400; i++) {
+		struct reply r = post(relayd, "/echo/health", auth, NULL);
+		json_t *want = auth_error(want_message);
+		bool seen = r.status == 200 && json_equal(r.json, want);
+
+		json_decref(want);
+		reply_free(&r);
+		if (seen)
+			return;
+		harness_sleep_ms(50);
+	}
+	ck_abort_msg("%s: never answered \"%s\"", what, want_message);
+}
+
+/* A worker remembers the tokens it accepted (token_memo), but a remembered
+ * token meets the current config and clock every time: a reload that moves
+ * the audience, drops its JWKS host or takes away the leeway its exp needs
+ * refuses it. */
+START_TEST(remembered_tokens_meet_reloads_and_expiry)
+{
+	struct securex_env e;
+
+	securex_env_start(&e);
+	json_t *claims = securex_claims(e.fx, ECHO_AUD, "k1");
+	/* Expired, but within the default jwt_leeway_s (60 s). */
+	json_object_set_new(claims, "exp", json_integer((json_int_t)time(NULL) - 5));
+	char *auth = bearer_rs256(jwt_mint_default_key(), NULL, claims);
+
+	/* Several times, so that both workers have it remembered. */
+	for (int i = 0; i < 6; i++)
+		expect(get(e.relayd, "/echo/claims", auth), 200, echo_claims_body(claims, "k1"),
+		       "accepted, then remembered");
+
+	char *moved = relayd_config("http://moved.test", e.allow, e.echo, NULL);
+
+	ck_assert_int_eq(harness_relayd_rewrite_config(e.relayd, moved), 0);
+	ck_assert_int_eq(harness_proc_signal(e.relayd, SIGHUP), 0);
+	await_auth_answer(e.relayd, auth, MSG_WRONG_AUDIENCE, "audience moved");
+	for (int i = 0; i < 6; i++)
+		expect(post(e.relayd, "/echo/health", auth, NULL), 200,
+		       auth_error(MSG_WRONG_AUDIENCE), "old audience, every worker");
+
+	/* Back to the old audience, but its JWKS host no longer allowed. */
+	char *closed = relayd_config(AUDIENCE, "jwks_allowed_hosts = visibility.amp.cisco.com\n",
+	                             e.echo, NULL);
+
+	ck_assert_int_eq(harness_relayd_rewrite_config(e.relayd, closed), 0);
+	ck_assert_int_eq(harness_proc_signal(e.relayd, SIGHUP), 0);
+	await_auth_answer(e.relayd, auth, MSG_WRONG_JWKS_HOST, "JWKS host dropped");
+
+	/* Allowed again, but without leeway: its exp has passed. */
+	char *extra = harness_printf("%sjwt_leeway_s = 0\n", e.allow);
+	char *strict = relayd_config(AUDIENCE, extra, e.echo, NULL);
+
+	ck_assert_int_eq(harness_relayd_rewrite_config(e.relayd, strict), 0);
+	ck_assert_int_eq(harness_proc_signal(e.relayd, SIGHUP), 0);
+	await_auth_answer(e.relayd, auth, MSG_EXPIRED, "leeway gone");
+	free(strict);
+	free(extra);
+	free(closed);
+	free(moved);
 	free(auth);
 	json_decref(claims);
 	securex_env_stop(&e);
@@ -1550,6 +1632,7 @@ int main(void)
 	tcase_add_test(tc, unknown_kid_refetch_at_most_once_per_60s);
 	tcase_add_test(tc, jwks_host_not_allowed_fetches_nothing);
 	tcase_add_test(tc, securex_claims_reach_the_plugin);
+	tcase_add_test(tc, remembered_tokens_meet_reloads_and_expiry);
 	tcase_add_test(tc, plugin_route_auth_failure_is_flask_401);
 	tcase_add_test(tc, secret_auth);
 	tcase_add_test(tc, static_auth_with_client_token);
