@@ -13,6 +13,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <relayd/strbuf.h>
+
 #include "ini.h"
 
 /* A config file larger than this is a mistake (a log file, a binary). */
@@ -137,30 +139,7 @@ static bool is_http_url(const char *s)
 	return n && s[n] != '\0' && s[n] != '/';
 }
 
-/* ---- growable strings and entry lists ---------------------------------- */
-
-struct strbuf {
-	char *p;
-	size_t len, cap;
-};
-
-static int sb_add(struct strbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p)
-			return RELAYD_ENOMEM;
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-	return RELAYD_OK;
-}
+/* ---- entry lists ---------------------------------- */
 
 static int entries_add(struct conf_entry **v, size_t *n, size_t *cap, const char *key,
                        const char *value, int line, bool host_key, bool secret)
@@ -232,7 +211,8 @@ static bool is_env_name(const char *s, size_t n)
 }
 
 /* Appends the value of the variable named by s[0..n) to @p b. */
-static int add_env_value(struct strbuf *b, const char *s, size_t n, char *reason, size_t rlen)
+static int add_env_value(struct relayd_strbuf *b, const char *s, size_t n, char *reason,
+                         size_t rlen)
 {
 	char name[EXCERPT_SIZE];
 	if (!is_env_name(s, n) || n >= sizeof(name)) {
@@ -248,17 +228,17 @@ static int add_env_value(struct strbuf *b, const char *s, size_t n, char *reason
 	const char *value = getenv(name);
 	if (!value)
 		return set_reason(reason, rlen, "environment variable %s is not set", name);
-	return sb_add(b, value, strlen(value));
+	return relayd_strbuf_append(b, value, strlen(value));
 }
 
 /* Expands "${NAME}" and "$${" in @p in; *out is malloc'd. */
 static int interpolate(const char *in, char **out, char *reason, size_t rlen)
 {
-	struct strbuf b = {0};
-	int rc = sb_add(&b, "", 0);
+	struct relayd_strbuf b = RELAYD_STRBUF_INIT;
+	int rc = relayd_strbuf_append(&b, "", 0);
 	for (const char *s = in; rc == 0 && *s;) {
 		if (s[0] == '$' && s[1] == '$' && s[2] == '{') {
-			rc = sb_add(&b, "${", 2);
+			rc = relayd_strbuf_append(&b, "${", 2);
 			s += 3;
 		} else if (s[0] == '$' && s[1] == '{') {
 			const char *close = strchr(s + 2, '}');
@@ -269,15 +249,15 @@ static int interpolate(const char *in, char **out, char *reason, size_t rlen)
 			rc = add_env_value(&b, s + 2, (size_t)(close - (s + 2)), reason, rlen);
 			s = close + 1;
 		} else {
-			rc = sb_add(&b, s, 1);
+			rc = relayd_strbuf_append(&b, s, 1);
 			s++;
 		}
 	}
 	if (rc) {
-		free(b.p);
+		relayd_strbuf_free(&b);
 		return rc;
 	}
-	*out = b.p;
+	*out = relayd_strbuf_detach(&b, NULL);
 	return RELAYD_OK;
 }
 
@@ -1012,16 +992,16 @@ static int read_file(const char *path, char **buf, size_t *len, char *reason, si
 		set_reason(reason, rlen, "cannot open: %s", strerror(errno));
 		return RELAYD_EIO;
 	}
-	struct strbuf b = {0};
+	struct relayd_strbuf b = RELAYD_STRBUF_INIT;
 	char chunk[8192];
-	int rc = sb_add(&b, "", 0);
+	int rc = relayd_strbuf_append(&b, "", 0);
 	size_t n;
 	while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (b.len + n > CONF_MAX_FILE) {
 			set_reason(reason, rlen, "file too large (over %u bytes)", CONF_MAX_FILE);
 			rc = RELAYD_EIO;
 		} else {
-			rc = sb_add(&b, chunk, n);
+			rc = relayd_strbuf_append(&b, chunk, n);
 		}
 	}
 	if (rc == 0 && ferror(f)) {
@@ -1032,11 +1012,10 @@ static int read_file(const char *path, char **buf, size_t *len, char *reason, si
 	if (rc) {
 		if (rc == RELAYD_ENOMEM)
 			set_reason(reason, rlen, "out of memory");
-		free(b.p);
+		relayd_strbuf_free(&b);
 		return rc;
 	}
-	*buf = b.p;
-	*len = b.len;
+	*buf = relayd_strbuf_detach(&b, len);
 	return RELAYD_OK;
 }
 

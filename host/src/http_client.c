@@ -9,6 +9,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <relayd/status.h>
+#include <relayd/strbuf.h>
+
 #include "loop.h"
 
 struct http_client {
@@ -22,11 +25,6 @@ struct http_client {
 	bool aborting;              /* no new transfers once background work is stopped */
 };
 
-struct buf {
-	char *data;
-	size_t len, cap;
-};
-
 struct transfer {
 	struct transfer *prev, *next;
 	struct http_client *client;
@@ -35,8 +33,8 @@ struct transfer {
 	FILE *upload;
 	http_client_cb cb;
 	void *arg;
-	struct buf body;
-	struct buf headers;       /* "name: value\0" records of the last response */
+	struct relayd_strbuf body;
+	struct relayd_strbuf headers;      /* "name: value\0" records of the last response */
 	char reason[128];
 	size_t max_body;
 	bool too_large;
@@ -49,24 +47,6 @@ struct sock {
 	struct event *ev;
 	struct http_client *client;
 };
-
-static int buf_append(struct buf *b, const void *p, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *d = realloc(b->data, cap);
-		if (!d)
-			return -1;
-		b->data = d;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return 0;
-}
 
 const char *http_tls_reason(long verify_result)
 {
@@ -136,8 +116,8 @@ static void transfer_free(struct transfer *t)
 	curl_slist_free_all(t->req_headers);
 	if (t->upload)
 		fclose(t->upload);
-	free(t->body.data);
-	free(t->headers.data);
+	relayd_strbuf_free(&t->body);
+	relayd_strbuf_free(&t->headers);
 	free(t);
 }
 
@@ -276,14 +256,14 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
 		t->too_large = true;
 		return 0; /* aborts with CURLE_WRITE_ERROR */
 	}
-	return buf_append(&t->body, ptr, n) == 0 ? n : 0;
+	return relayd_strbuf_append(&t->body, ptr, n) == RELAYD_OK ? n : 0;
 }
 
 static void record_status_line(struct transfer *t, const char *line, size_t n)
 {
 	/* "HTTP/1.1 200 OK": the phrase follows the second space. A new status
 	 * line (after 100 Continue or a redirect) replaces the headers too. */
-	t->headers.len = 0;
+	relayd_strbuf_clear(&t->headers);
 	t->reason[0] = '\0';
 	const char *sp = memchr(line, ' ', n);
 	if (!sp)
@@ -316,7 +296,8 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userp)
 	if (len == 0)
 		return n;
 	/* Stored with the terminating NUL so lookups walk records. */
-	if (buf_append(&t->headers, ptr, len) || buf_append(&t->headers, "", 1))
+	if (relayd_strbuf_append(&t->headers, ptr, len) != RELAYD_OK ||
+	    relayd_strbuf_append_char(&t->headers, '\0') != RELAYD_OK)
 		return 0;
 	return n;
 }

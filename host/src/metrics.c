@@ -4,7 +4,6 @@
 
 #include <math.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -13,6 +12,7 @@
 #include <string.h>
 
 #include <relayd/status.h>
+#include <relayd/strbuf.h>
 
 #define TABLE_SIZE 1024u /* hash chains; series count itself is unbounded */
 
@@ -259,44 +259,6 @@ void metrics_upstream(const char *plugin, const char *status)
 
 /* ---- rendering --------------------------------------------------------- */
 
-struct out {
-	char *s;
-	size_t len;
-	size_t cap;
-	bool failed;
-};
-
-static void out_printf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void out_printf(struct out *o, const char *fmt, ...)
-{
-	if (o->failed)
-		return;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		va_list ap;
-		va_start(ap, fmt);
-		int n = vsnprintf(o->s + o->len, o->cap - o->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			o->failed = true;
-			return;
-		}
-		if ((size_t)n < o->cap - o->len) {
-			o->len += (size_t)n;
-			return;
-		}
-		size_t cap = o->cap * 2;
-		while (cap - o->len <= (size_t)n)
-			cap *= 2;
-		char *s = realloc(o->s, cap);
-		if (!s) {
-			o->failed = true;
-			return;
-		}
-		o->s = s;
-		o->cap = cap;
-	}
-}
-
 /* Shortest text that reads back as the same double; integers without ".0". */
 static void format_number(double v, char out[40])
 {
@@ -331,33 +293,33 @@ static int series_cmp(const void *a, const void *b)
 }
 
 /* name{labels} or name when there are none. */
-static void render_series_name(struct out *o, const char *name, const char *suffix,
+static void render_series_name(struct relayd_strbuf *o, const char *name, const char *suffix,
                                const char *labels)
 {
 	if (*labels)
-		out_printf(o, "%s%s{%s}", name, suffix, labels);
+		relayd_strbuf_printf(o, "%s%s{%s}", name, suffix, labels);
 	else
-		out_printf(o, "%s%s", name, suffix);
+		relayd_strbuf_printf(o, "%s%s", name, suffix);
 }
 
-static void render_histogram(struct out *o, struct series *s)
+static void render_histogram(struct relayd_strbuf *o, struct series *s)
 {
 	uint64_t cumulative = 0;
 	for (size_t b = 0; b <= METRICS_BUCKETS; b++) {
 		cumulative += atomic_load_explicit(&s->buckets[b], memory_order_relaxed);
-		out_printf(o, "%s_bucket{%s%sle=\"%s\"} %llu\n", s->name, s->labels,
+		relayd_strbuf_printf(o, "%s_bucket{%s%sle=\"%s\"} %llu\n", s->name, s->labels,
 		           *s->labels ? "," : "", bucket_labels[b], (unsigned long long)cumulative);
 	}
 	char num[40];
 	format_number(bits_double(atomic_load_explicit(&s->value, memory_order_relaxed)), num);
 	render_series_name(o, s->name, "_sum", s->labels);
-	out_printf(o, " %s\n", num);
+	relayd_strbuf_printf(o, " %s\n", num);
 	/* _count is the +Inf bucket, so the two always agree. */
 	render_series_name(o, s->name, "_count", s->labels);
-	out_printf(o, " %llu\n", (unsigned long long)cumulative);
+	relayd_strbuf_printf(o, " %llu\n", (unsigned long long)cumulative);
 }
 
-static void render_one(struct out *o, struct series *s)
+static void render_one(struct relayd_strbuf *o, struct series *s)
 {
 	if (s->kind == KIND_HISTOGRAM) {
 		render_histogram(o, s);
@@ -366,20 +328,19 @@ static void render_one(struct out *o, struct series *s)
 	char num[40];
 	format_number(bits_double(atomic_load_explicit(&s->value, memory_order_relaxed)), num);
 	render_series_name(o, s->name, "", s->labels);
-	out_printf(o, " %s\n", num);
+	relayd_strbuf_printf(o, " %s\n", num);
 }
 
 char *metrics_render(void)
 {
-	struct out o = {.s = malloc(4096), .cap = 4096};
-	if (!o.s)
+	struct relayd_strbuf o = RELAYD_STRBUF_INIT;
+	if (relayd_strbuf_reserve(&o, 4096) != RELAYD_OK)
 		return NULL;
-	o.s[0] = '\0';
 	pthread_mutex_lock(&registry_lock);
 	struct series **v = calloc(series_count ? series_count : 1, sizeof *v);
 	if (!v) {
 		pthread_mutex_unlock(&registry_lock);
-		free(o.s);
+		relayd_strbuf_free(&o);
 		return NULL;
 	}
 	size_t n = 0;
@@ -391,15 +352,11 @@ char *metrics_render(void)
 	qsort(v, n, sizeof *v, series_cmp);
 	for (size_t i = 0; i < n; i++) {
 		if (i == 0 || strcmp(v[i - 1]->name, v[i]->name) != 0)
-			out_printf(&o, "# TYPE %s %s\n", v[i]->name, kind_name(v[i]->kind));
+			relayd_strbuf_printf(&o, "# TYPE %s %s\n", v[i]->name, kind_name(v[i]->kind));
 		render_one(&o, v[i]);
 	}
 	free(v);
-	if (o.failed) {
-		free(o.s);
-		return NULL;
-	}
-	return o.s;
+	return relayd_strbuf_detach(&o, NULL);
 }
 
 void metrics_reset(void)

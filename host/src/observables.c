@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <relayd/json.h>
+#include <relayd/strbuf.h>
 
 #include "cache.h"
 
@@ -18,53 +19,6 @@
 #define MSG_NOT_STRING "Not a valid string."
 #define MSG_BLANK "Field may not be blank."
 #define MSG_UNKNOWN "Unknown field."
-
-/* ---- a growable string ------------------------------------------------- */
-
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	bool failed; /* sticky: once an allocation fails, appends are ignored */
-};
-
-static void sb_append(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->failed)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 128;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->failed = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_puts(struct sbuf *b, const char *s)
-{
-	sb_append(b, s, strlen(s));
-}
-
-static void sb_putc(struct sbuf *b, char c)
-{
-	sb_append(b, &c, 1);
-}
-
-static void sb_hex(struct sbuf *b, const char *prefix, unsigned digits, uint32_t v)
-{
-	char tmp[16];
-	int n = snprintf(tmp, sizeof(tmp), "%s%0*x", prefix, (int)digits, (unsigned)v);
-	if (n > 0)
-		sb_append(b, tmp, (size_t)n);
-}
 
 /* ---- UTF-8 (jansson has already validated every string and key) -------- */
 
@@ -114,79 +68,79 @@ static bool py_printable(uint32_t cp)
 	return true;
 }
 
-static void put_py_escape(struct sbuf *b, uint32_t cp)
+static void put_py_escape(struct relayd_strbuf *b, uint32_t cp)
 {
 	if (cp <= 0xff)
-		sb_hex(b, "\\x", 2, cp);
+		relayd_strbuf_printf(b, "\\x%02x", (unsigned)cp);
 	else if (cp <= 0xffff)
-		sb_hex(b, "\\u", 4, cp);
+		relayd_strbuf_printf(b, "\\u%04x", (unsigned)cp);
 	else
-		sb_hex(b, "\\U", 8, cp);
+		relayd_strbuf_printf(b, "\\U%08x", (unsigned)cp);
 }
 
 /* repr(str): single quotes unless the text has ' and no ", escapes as CPython. */
-static void put_py_str(struct sbuf *b, const char *s, size_t len)
+static void put_py_str(struct relayd_strbuf *b, const char *s, size_t len)
 {
 	char quote = (memchr(s, '\'', len) && !memchr(s, '"', len)) ? '"' : '\'';
 	const unsigned char *u = (const unsigned char *)s;
-	sb_putc(b, quote);
+	relayd_strbuf_append_char(b, quote);
 	for (size_t i = 0; i < len;) {
 		size_t start = i;
 		uint32_t cp = utf8_next(u, len, &i);
 		if (cp == (uint32_t)quote || cp == '\\') {
-			sb_putc(b, '\\');
-			sb_putc(b, (char)cp);
+			relayd_strbuf_append_char(b, '\\');
+			relayd_strbuf_append_char(b, (char)cp);
 		} else if (cp == '\t') {
-			sb_puts(b, "\\t");
+			relayd_strbuf_append_str(b, "\\t");
 		} else if (cp == '\n') {
-			sb_puts(b, "\\n");
+			relayd_strbuf_append_str(b, "\\n");
 		} else if (cp == '\r') {
-			sb_puts(b, "\\r");
+			relayd_strbuf_append_str(b, "\\r");
 		} else if (cp < 0x20 || cp == 0x7f) {
 			put_py_escape(b, cp);
 		} else if (cp < 0x80 || py_printable(cp)) {
-			sb_append(b, s + start, i - start);
+			relayd_strbuf_append(b, s + start, i - start);
 		} else {
 			put_py_escape(b, cp);
 		}
 	}
-	sb_putc(b, quote);
+	relayd_strbuf_append_char(b, quote);
 }
 
 /* ---- Python json.dumps() of a str (ensure_ascii=True) ------------------ */
 
-static void put_json_str(struct sbuf *b, const char *s, size_t len)
+static void put_json_str(struct relayd_strbuf *b, const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	sb_putc(b, '"');
+	relayd_strbuf_append_char(b, '"');
 	for (size_t i = 0; i < len;) {
 		uint32_t cp = utf8_next(u, len, &i);
 		switch (cp) {
-		case '"': sb_puts(b, "\\\""); break;
-		case '\\': sb_puts(b, "\\\\"); break;
-		case '\n': sb_puts(b, "\\n"); break;
-		case '\r': sb_puts(b, "\\r"); break;
-		case '\t': sb_puts(b, "\\t"); break;
-		case '\b': sb_puts(b, "\\b"); break;
-		case '\f': sb_puts(b, "\\f"); break;
+		case '"': relayd_strbuf_append_str(b, "\\\""); break;
+		case '\\': relayd_strbuf_append_str(b, "\\\\"); break;
+		case '\n': relayd_strbuf_append_str(b, "\\n"); break;
+		case '\r': relayd_strbuf_append_str(b, "\\r"); break;
+		case '\t': relayd_strbuf_append_str(b, "\\t"); break;
+		case '\b': relayd_strbuf_append_str(b, "\\b"); break;
+		case '\f': relayd_strbuf_append_str(b, "\\f"); break;
 		default:
 			if (cp < 0x20 || (cp >= 0x80 && cp <= 0xffff)) {
-				sb_hex(b, "\\u", 4, cp);
+				relayd_strbuf_printf(b, "\\u%04x", (unsigned)cp);
 			} else if (cp > 0xffff) {
 				uint32_t v = cp - 0x10000;
-				sb_hex(b, "\\u", 4, 0xd800 + (v >> 10));
-				sb_hex(b, "\\u", 4, 0xdc00 + (v & 0x3ff));
+				relayd_strbuf_printf(b, "\\u%04x\\u%04x", (unsigned)(0xd800 + (v >> 10)),
+				                     (unsigned)(0xdc00 + (v & 0x3ff)));
 			} else {
-				sb_putc(b, (char)cp);
+				relayd_strbuf_append_char(b, (char)cp);
 			}
 		}
 	}
-	sb_putc(b, '"');
+	relayd_strbuf_append_char(b, '"');
 }
 
 /* ---- the error dict ---------------------------------------------------- */
 
-static void put_str(struct sbuf *b, enum relayd_payload_style style, const char *s, size_t len)
+static void put_str(struct relayd_strbuf *b, enum relayd_payload_style style, const char *s, size_t len)
 {
 	if (style == RELAYD_PAYLOAD_JSON)
 		put_json_str(b, s, len);
@@ -195,42 +149,34 @@ static void put_str(struct sbuf *b, enum relayd_payload_style style, const char 
 }
 
 /* `'field': ['message']` */
-static void put_field_error(struct sbuf *b, enum relayd_payload_style style, const char *field,
+static void put_field_error(struct relayd_strbuf *b, enum relayd_payload_style style, const char *field,
                             size_t field_len, const char *msg)
 {
 	put_str(b, style, field, field_len);
-	sb_puts(b, ": [");
+	relayd_strbuf_append_str(b, ": [");
 	put_str(b, style, msg, strlen(msg));
-	sb_putc(b, ']');
+	relayd_strbuf_append_char(b, ']');
 }
 
 /* Python prints the list index as an int key; json.dumps turns it into a string. */
-static void put_index_key(struct sbuf *b, enum relayd_payload_style style, size_t index)
+static void put_index_key(struct relayd_strbuf *b, enum relayd_payload_style style, size_t index)
 {
-	char tmp[32];
-	int n = style == RELAYD_PAYLOAD_JSON ? snprintf(tmp, sizeof(tmp), "\"%zu\": ", index)
-	                                     : snprintf(tmp, sizeof(tmp), "%zu: ", index);
-	if (n > 0)
-		sb_append(b, tmp, (size_t)n);
+	relayd_strbuf_printf(b, style == RELAYD_PAYLOAD_JSON ? "\"%zu\": " : "%zu: ", index);
 }
 
-static char *finish_message(struct sbuf *b, enum relayd_payload_style style)
+static char *finish_message(struct relayd_strbuf *b, enum relayd_payload_style style)
 {
 	if (style == RELAYD_PAYLOAD_JSON)
-		sb_putc(b, '.');
-	if (b->failed) {
-		free(b->p);
-		return NULL;
-	}
-	return b->p;
+		relayd_strbuf_append_char(b, '.');
+	return relayd_strbuf_detach(b, NULL);
 }
 
 static char *schema_message(enum relayd_payload_style style)
 {
-	struct sbuf b = {0};
-	sb_puts(&b, OBSERVABLES_MESSAGE_PREFIX "{");
+	struct relayd_strbuf b = RELAYD_STRBUF_INIT;
+	relayd_strbuf_append_str(&b, OBSERVABLES_MESSAGE_PREFIX "{");
 	put_field_error(&b, style, "_schema", 7, MSG_SCHEMA);
-	sb_putc(&b, '}');
+	relayd_strbuf_append_char(&b, '}');
 	return finish_message(&b, style);
 }
 
@@ -270,13 +216,13 @@ static bool element_is_valid(const json_t *element)
 
 /* `{'type': [...], 'value': [...], 'x': ['Unknown field.']}` for one element,
  * unknown keys in body order, stopping early past the soft cap. */
-static void put_element_errors(struct sbuf *b, enum relayd_payload_style style,
+static void put_element_errors(struct relayd_strbuf *b, enum relayd_payload_style style,
                                const json_t *element)
 {
-	sb_putc(b, '{');
+	relayd_strbuf_append_char(b, '{');
 	if (!json_is_object(element)) {
 		put_field_error(b, style, "_schema", 7, MSG_SCHEMA);
-		sb_putc(b, '}');
+		relayd_strbuf_append_char(b, '}');
 		return;
 	}
 	bool first = true;
@@ -286,7 +232,7 @@ static void put_element_errors(struct sbuf *b, enum relayd_payload_style style,
 		if (!msg)
 			continue;
 		if (!first)
-			sb_puts(b, ", ");
+			relayd_strbuf_append_str(b, ", ");
 		put_field_error(b, style, known[k], strlen(known[k]), msg);
 		first = false;
 	}
@@ -300,17 +246,17 @@ static void put_element_errors(struct sbuf *b, enum relayd_payload_style style,
 		if (!first && b->len > OBSERVABLES_MESSAGE_SOFT_MAX)
 			break;
 		if (!first)
-			sb_puts(b, ", ");
+			relayd_strbuf_append_str(b, ", ");
 		put_field_error(b, style, key, key_len, MSG_UNKNOWN);
 		first = false;
 	}
-	sb_putc(b, '}');
+	relayd_strbuf_append_char(b, '}');
 }
 
 static char *elements_message(enum relayd_payload_style style, const json_t *array)
 {
-	struct sbuf b = {0};
-	sb_puts(&b, OBSERVABLES_MESSAGE_PREFIX "{");
+	struct relayd_strbuf b = RELAYD_STRBUF_INIT;
+	relayd_strbuf_append_str(&b, OBSERVABLES_MESSAGE_PREFIX "{");
 	bool first = true;
 	size_t n = json_array_size(array);
 	for (size_t i = 0; i < n; i++) {
@@ -320,12 +266,12 @@ static char *elements_message(enum relayd_payload_style style, const json_t *arr
 		if (!first && b.len > OBSERVABLES_MESSAGE_SOFT_MAX)
 			break;
 		if (!first)
-			sb_puts(&b, ", ");
+			relayd_strbuf_append_str(&b, ", ");
 		put_index_key(&b, style, i);
 		put_element_errors(&b, style, element);
 		first = false;
 	}
-	sb_putc(&b, '}');
+	relayd_strbuf_append_char(&b, '}');
 	return finish_message(&b, style);
 }
 

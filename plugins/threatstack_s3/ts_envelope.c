@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <relayd/status.h>
+#include <relayd/strbuf.h>
+
 json_t *ts_envelope_ok(void)
 {
 	return json_pack("{s:b}", "success", 1);
@@ -41,38 +44,21 @@ json_t *ts_envelope_unexpected(void)
 /* ---- Python repr ------------------------------------------------------- */
 
 struct repr_buf {
-	char *data;
-	size_t len;
-	size_t cap;
+	struct relayd_strbuf s;
 	size_t max_len;
 	bool truncated;
-	bool oom;
 };
 
 static void buf_put(struct repr_buf *b, const char *s, size_t n)
 {
-	if (b->oom || b->truncated)
+	if (b->truncated)
 		return;
 	/* Keep a little past max_len so the cut can land on a character boundary. */
-	if (b->len + n > b->max_len + 8) {
-		n = b->max_len + 8 - b->len;
+	if (b->s.len + n > b->max_len + 8) {
+		n = b->max_len + 8 - b->s.len;
 		b->truncated = true;
 	}
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->data, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->data = p;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
+	relayd_strbuf_append(&b->s, s, n);
 }
 
 static void buf_puts(struct repr_buf *b, const char *s)
@@ -256,31 +242,19 @@ static void repr_value(struct repr_buf *b, const json_t *v, int depth)
 
 char *ts_pyrepr(const json_t *v, size_t max_len)
 {
-	struct repr_buf b = {.max_len = max_len};
+	struct repr_buf b = {.s = RELAYD_STRBUF_INIT, .max_len = max_len};
 
 	if (!v)
 		buf_puts(&b, "None");
 	else
 		repr_value(&b, v, 0);
-	if (!b.oom && !b.data)
-		buf_put(&b, "", 0);
-	if (b.oom || !b.data) {
-		free(b.data);
-		return NULL;
-	}
-	if (b.len > max_len) {
+	if (b.s.status == RELAYD_OK && b.s.len > max_len) {
 		size_t cut = max_len;
 		/* Back up to the first byte of a UTF-8 sequence. */
-		while (cut > 0 && ((unsigned char)b.data[cut] & 0xc0) == 0x80)
+		while (cut > 0 && ((unsigned char)b.s.data[cut] & 0xc0) == 0x80)
 			cut--;
-		b.len = cut;
-		b.data[cut] = '\0';
-		b.truncated = false;
-		buf_puts(&b, "...");
-		if (b.oom) {
-			free(b.data);
-			return NULL;
-		}
+		b.s.len = cut;
+		relayd_strbuf_append_str(&b.s, "...");
 	}
-	return b.data;
+	return relayd_strbuf_detach(&b.s, NULL);
 }

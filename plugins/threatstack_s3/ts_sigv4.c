@@ -14,6 +14,7 @@
 #include <openssl/sha.h>
 
 #include <relayd/status.h>
+#include <relayd/strbuf.h>
 
 /* The SDK's encoders use exactly SigV4's set: RFC 3986 unreserved bytes kept,
  * everything else %XX in upper-case hex. */
@@ -102,48 +103,6 @@ void ts_sha256_hex(const void *data, size_t len, char out[65])
 	to_hex(md, sizeof(md), out);
 }
 
-/* A growable string for the canonical request. */
-struct sbuf {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 256;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->s, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void sb_str(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-static char *sb_take(struct sbuf *b)
-{
-	if (b->oom) {
-		free(b->s);
-		return NULL;
-	}
-	return b->s;
-}
-
 struct lc_header {
 	char name[128];
 	const char *value;
@@ -156,7 +115,7 @@ static int cmp_header(const void *a, const void *b)
 
 char *ts_sigv4_canonical_request(const struct ts_sigv4_input *in)
 {
-	struct sbuf b = {0};
+	struct relayd_strbuf b = RELAYD_STRBUF_INIT;
 	struct lc_header *hs = calloc(in->n_headers ? in->n_headers : 1, sizeof(*hs));
 
 	if (!hs)
@@ -170,12 +129,12 @@ char *ts_sigv4_canonical_request(const struct ts_sigv4_input *in)
 	}
 	qsort(hs, in->n_headers, sizeof(*hs), cmp_header);
 
-	sb_str(&b, in->method);
-	sb_str(&b, "\n");
-	sb_str(&b, in->canonical_uri);
-	sb_str(&b, "\n");
-	sb_str(&b, in->canonical_query ? in->canonical_query : "");
-	sb_str(&b, "\n");
+	relayd_strbuf_append_str(&b, in->method);
+	relayd_strbuf_append_str(&b, "\n");
+	relayd_strbuf_append_str(&b, in->canonical_uri);
+	relayd_strbuf_append_str(&b, "\n");
+	relayd_strbuf_append_str(&b, in->canonical_query ? in->canonical_query : "");
+	relayd_strbuf_append_str(&b, "\n");
 	for (size_t i = 0; i < in->n_headers; i++) {
 		const char *v = hs[i].value;
 		size_t vn = strlen(v);
@@ -185,21 +144,21 @@ char *ts_sigv4_canonical_request(const struct ts_sigv4_input *in)
 		}
 		while (vn && isspace((unsigned char)v[vn - 1]))
 			vn--;
-		sb_str(&b, hs[i].name);
-		sb_str(&b, ":");
-		sb_add(&b, v, vn);
-		sb_str(&b, "\n");
+		relayd_strbuf_append_str(&b, hs[i].name);
+		relayd_strbuf_append_str(&b, ":");
+		relayd_strbuf_append(&b, v, vn);
+		relayd_strbuf_append_str(&b, "\n");
 	}
-	sb_str(&b, "\n");
+	relayd_strbuf_append_str(&b, "\n");
 	for (size_t i = 0; i < in->n_headers; i++) {
 		if (i)
-			sb_str(&b, ";");
-		sb_str(&b, hs[i].name);
+			relayd_strbuf_append_str(&b, ";");
+		relayd_strbuf_append_str(&b, hs[i].name);
 	}
-	sb_str(&b, "\n");
-	sb_str(&b, in->payload_hash);
+	relayd_strbuf_append_str(&b, "\n");
+	relayd_strbuf_append_str(&b, in->payload_hash);
 	free(hs);
-	return sb_take(&b);
+	return relayd_strbuf_detach(&b, NULL);
 }
 
 char *ts_sigv4_string_to_sign(const struct ts_sigv4_input *in)
@@ -211,18 +170,11 @@ char *ts_sigv4_string_to_sign(const struct ts_sigv4_input *in)
 	ts_sha256_hex(creq, strlen(creq), hash);
 	free(creq);
 
-	struct sbuf b = {0};
-	sb_str(&b, "AWS4-HMAC-SHA256\n");
-	sb_str(&b, in->amz_date);
-	sb_str(&b, "\n");
-	sb_add(&b, in->amz_date, 8);
-	sb_str(&b, "/");
-	sb_str(&b, in->region);
-	sb_str(&b, "/");
-	sb_str(&b, in->service);
-	sb_str(&b, "/aws4_request\n");
-	sb_str(&b, hash);
-	return sb_take(&b);
+	struct relayd_strbuf b = RELAYD_STRBUF_INIT;
+	/* The scope's date is the first 8 characters of amz_date (YYYYMMDD). */
+	relayd_strbuf_printf(&b, "AWS4-HMAC-SHA256\n%s\n%.8s/%s/%s/aws4_request\n%s", in->amz_date,
+	                     in->amz_date, in->region, in->service, hash);
+	return relayd_strbuf_detach(&b, NULL);
 }
 
 static bool hmac(const void *key, size_t key_len, const char *msg, unsigned char out[32])

@@ -16,6 +16,8 @@
 
 #include <relayd/json.h>
 
+#include "hex.h"
+
 /* ---- ids ------------------------------------------------------------- */
 
 static void uuid_bytes_to_text(const unsigned char b[16], char out[CTIM_UUID_SIZE])
@@ -32,17 +34,6 @@ static void uuid_bytes_to_text(const unsigned char b[16], char out[CTIM_UUID_SIZ
 	out[o] = '\0';
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int uuid_text_to_bytes(const char *text, unsigned char b[16])
 {
 	size_t n = 0;
@@ -56,8 +47,8 @@ static int uuid_text_to_bytes(const char *text, unsigned char b[16])
 				return RELAYD_EINVAL;
 			continue;
 		}
-		int hi = hex_value(text[i]);
-		int lo = hex_value(text[i + 1]);
+		int hi = hex_digit_value((unsigned char)text[i]);
+		int lo = hex_digit_value((unsigned char)text[i + 1]);
 		if (hi < 0 || lo < 0)
 			return RELAYD_EINVAL;
 		b[n++] = (unsigned char)(hi << 4 | lo);

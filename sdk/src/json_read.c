@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "utf8.h"
 
 /* Deeper documents are rare and jansson reads them (to its own 2048 limit):
@@ -53,17 +54,6 @@ static void skip_ws(struct reader *r)
 		r->p++;
 }
 
-static int hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The 4 hex digits after "\u" at p; -1 when they are not there. */
 static long hex4(const unsigned char *p, const unsigned char *end)
 {
@@ -71,7 +61,7 @@ static long hex4(const unsigned char *p, const unsigned char *end)
 		return -1;
 	long v = 0;
 	for (int i = 0; i < 4; i++) {
-		int h = hex_value(p[i]);
+		int h = hex_digit_value(p[i]);
 		if (h < 0)
 			return -1;
 		v = v << 4 | h;

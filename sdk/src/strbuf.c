@@ -26,8 +26,11 @@ int relayd_strbuf_reserve(struct relayd_strbuf *b, size_t extra)
 	size_t need = b->len + extra + 1; /* + NUL */
 	if (b->limit && need > b->limit + 1)
 		return fail(b);
-	if (need <= b->cap)
+	/* data[len] is NUL after any reserve, so reserve-then-detach gives "". */
+	if (need <= b->cap) {
+		b->data[b->len] = '\0';
 		return RELAYD_OK;
+	}
 	size_t cap = b->cap ? b->cap : STRBUF_FIRST_CAP;
 	while (cap < need)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
@@ -35,6 +38,7 @@ int relayd_strbuf_reserve(struct relayd_strbuf *b, size_t extra)
 	if (!data)
 		return fail(b);
 	b->data = data;
+	b->data[b->len] = '\0';
 	b->cap = cap;
 	return RELAYD_OK;
 }

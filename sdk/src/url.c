@@ -7,6 +7,9 @@
 #include <openssl/evp.h>
 
 #include <relayd/sdk.h>
+#include <relayd/strbuf.h>
+
+#include "hex.h"
 
 static const char hex_upper[] = "0123456789ABCDEF";
 
@@ -17,76 +20,22 @@ static bool is_unreserved(unsigned char c)
 	       c == '_' || c == '.' || c == '-' || c == '~';
 }
 
-/* A growable string; every append keeps it NUL-terminated. */
-struct strbuf {
-	char *s;
-	size_t len;
-	size_t cap;
-	bool failed;
-};
-
-static void sb_reserve(struct strbuf *b, size_t extra)
-{
-	if (b->failed)
-		return;
-	if (b->len + extra + 1 <= b->cap)
-		return;
-	size_t cap = b->cap ? b->cap : 64;
-	while (cap < b->len + extra + 1)
-		cap *= 2;
-	char *s = realloc(b->s, cap);
-	if (!s) {
-		b->failed = true;
-		return;
-	}
-	b->s = s;
-	b->s[b->len] = '\0';
-	b->cap = cap;
-}
-
-static void sb_append(struct strbuf *b, const char *s, size_t n)
-{
-	sb_reserve(b, n);
-	if (b->failed)
-		return;
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void sb_putc(struct strbuf *b, char c)
-{
-	sb_append(b, &c, 1);
-}
-
-/* Hands the string to the caller, or NULL (and frees) when anything failed. */
-static char *sb_finish(struct strbuf *b)
-{
-	if (b->failed) {
-		free(b->s);
-		return NULL;
-	}
-	if (!b->s)
-		return strdup("");
-	return b->s;
-}
-
 enum encode_mode {
 	ENCODE_ALL,       /* everything but unreserved */
 	ENCODE_KEEP_SLASH, /* ditto, '/' kept (multi-segment paths) */
 	ENCODE_FORM,      /* ditto, ' ' as '+' */
 };
 
-static void sb_encode(struct strbuf *b, const char *s, enum encode_mode mode)
+static void append_encoded(struct relayd_strbuf *b, const char *s, enum encode_mode mode)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (is_unreserved(*p) || (mode == ENCODE_KEEP_SLASH && *p == '/')) {
-			sb_putc(b, (char)*p);
+			relayd_strbuf_append_char(b, (char)*p);
 		} else if (mode == ENCODE_FORM && *p == ' ') {
-			sb_putc(b, '+');
+			relayd_strbuf_append_char(b, '+');
 		} else {
 			char esc[3] = {'%', hex_upper[*p >> 4], hex_upper[*p & 0x0f]};
-			sb_append(b, esc, sizeof esc);
+			relayd_strbuf_append(b, esc, sizeof esc);
 		}
 	}
 }
@@ -95,10 +44,10 @@ static char *encode(const char *s, enum encode_mode mode)
 {
 	if (!s)
 		return NULL;
-	struct strbuf b = {0};
-	sb_reserve(&b, strlen(s));
-	sb_encode(&b, s, mode);
-	return sb_finish(&b);
+	struct relayd_strbuf b = RELAYD_STRBUF_INIT;
+	relayd_strbuf_reserve(&b, strlen(s));
+	append_encoded(&b, s, mode);
+	return relayd_strbuf_detach(&b, NULL);
 }
 
 char *relayd_pct_encode(const char *s)
@@ -121,29 +70,57 @@ char *relayd_form_encode(const char *s)
 	return encode(s, ENCODE_FORM);
 }
 
-static void sb_join(struct strbuf *b, const char *base, const char *path)
+char *relayd_form_decode(const char *s, size_t len)
+{
+	if (!s && len > 0)
+		return NULL;
+	char *out = malloc(len + 1);
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '+') {
+			out[o++] = ' ';
+		} else if (s[i] != '%') {
+			out[o++] = s[i];
+		} else {
+			int hi = len - i > 2 ? hex_digit_value((unsigned char)s[i + 1]) : -1;
+			int lo = len - i > 2 ? hex_digit_value((unsigned char)s[i + 2]) : -1;
+			if (hi < 0 || lo < 0 || (hi | lo) == 0) {
+				free(out);
+				return NULL;
+			}
+			out[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static void append_joined(struct relayd_strbuf *b, const char *base, const char *path)
 {
 	size_t blen = strlen(base);
 	while (blen > 0 && base[blen - 1] == '/')
 		blen--;
-	sb_append(b, base, blen);
+	relayd_strbuf_append(b, base, blen);
 	if (!path)
 		return;
 	while (*path == '/')
 		path++;
 	if (*path == '\0')
 		return;
-	sb_putc(b, '/');
-	sb_append(b, path, strlen(path));
+	relayd_strbuf_append_char(b, '/');
+	relayd_strbuf_append(b, path, strlen(path));
 }
 
 char *relayd_url_join(const char *base, const char *path)
 {
 	if (!base)
 		return NULL;
-	struct strbuf b = {0};
-	sb_join(&b, base, path);
-	return sb_finish(&b);
+	struct relayd_strbuf b = RELAYD_STRBUF_INIT;
+	append_joined(&b, base, path);
+	return relayd_strbuf_detach(&b, NULL);
 }
 
 static char *url_with_pairs(const char *base, const char *path, const char *const *kv,
@@ -151,18 +128,18 @@ static char *url_with_pairs(const char *base, const char *path, const char *cons
 {
 	if (!base)
 		return NULL;
-	struct strbuf b = {0};
-	sb_join(&b, base, path);
+	struct relayd_strbuf b = RELAYD_STRBUF_INIT;
+	append_joined(&b, base, path);
 	for (size_t i = 0; kv && kv[i]; i += 2) {
-		sb_putc(&b, i == 0 ? '?' : '&');
-		sb_encode(&b, kv[i], mode);
-		sb_putc(&b, '=');
+		relayd_strbuf_append_char(&b, i == 0 ? '?' : '&');
+		append_encoded(&b, kv[i], mode);
+		relayd_strbuf_append_char(&b, '=');
 		if (kv[i + 1])
-			sb_encode(&b, kv[i + 1], mode);
+			append_encoded(&b, kv[i + 1], mode);
 		else
 			break; /* a NULL value also ends the array */
 	}
-	return sb_finish(&b);
+	return relayd_strbuf_detach(&b, NULL);
 }
 
 char *relayd_url_with_query(const char *base, const char *path, const char *const *kv_pairs)

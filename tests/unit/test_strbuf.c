@@ -73,6 +73,21 @@ START_TEST(detach_of_nothing_is_an_empty_string)
 }
 END_TEST
 
+START_TEST(reserved_but_empty_is_an_empty_string)
+{
+	struct relayd_strbuf b = RELAYD_STRBUF_INIT;
+	ck_assert_int_eq(relayd_strbuf_reserve(&b, 4096), RELAYD_OK);
+	ck_assert_str_eq(b.data, "");
+	ck_assert_int_eq(relayd_strbuf_append_str(&b, "abc"), RELAYD_OK);
+	b.len = 1; /* cut back, as a writer that truncates does */
+	ck_assert_int_eq(relayd_strbuf_reserve(&b, 1 << 16), RELAYD_OK);
+	ck_assert_str_eq(b.data, "a");
+	char *text = relayd_strbuf_detach(&b, NULL);
+	ck_assert_str_eq(text, "a");
+	free(text);
+}
+END_TEST
+
 static Suite *strbuf_suite(void)
 {
 	Suite *s = suite_create("strbuf");
@@ -81,6 +96,7 @@ static Suite *strbuf_suite(void)
 	tcase_add_test(tc, printf_grows_past_its_stack_buffer);
 	tcase_add_test(tc, a_limit_makes_failures_sticky);
 	tcase_add_test(tc, detach_of_nothing_is_an_empty_string);
+	tcase_add_test(tc, reserved_but_empty_is_an_empty_string);
 	suite_add_tcase(s, tc);
 	return s;
 }

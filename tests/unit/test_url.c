@@ -76,6 +76,44 @@ START_TEST(form_encode_matches_quote_plus)
 }
 END_TEST
 
+/* relayd_form_decode(s) as a NUL-terminated input. */
+static char *form_decode(const char *s)
+{
+	return relayd_form_decode(s, strlen(s));
+}
+
+START_TEST(form_decode_reverses_form_encode)
+{
+	const char *texts[] = { "http://a.b/c?d=e&f=g h", "uuid = 'aadcce2c'", "a+b", "",
+	                        "caf\xc3\xa9 \xe2\x82\xac%", "~-._" };
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		char *enc = relayd_form_encode(texts[i]);
+		char *dec = relayd_form_decode(enc, strlen(enc));
+
+		ck_assert_str_eq(dec, texts[i]);
+		free(dec);
+		free(enc);
+	}
+	/* Either case of hex; bytes past len are not read. */
+	ck_assert_take_str(form_decode("%e2%82%AC+x"), "\xe2\x82\xac x");
+	ck_assert_take_str(relayd_form_decode("ab%41cd", 5), "abA");
+}
+END_TEST
+
+START_TEST(form_decode_refuses_bad_escapes_and_nul)
+{
+	const char *bad[] = { "%", "%4", "a%4", "%G1", "%1g", "%00", "x%00y", "% 1" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(form_decode(bad[i]) == NULL, "%s decoded", bad[i]);
+	/* The escape is cut off by len even though the bytes follow. */
+	ck_assert_ptr_null(relayd_form_decode("a%41", 3));
+	ck_assert_ptr_null(relayd_form_decode(NULL, 1));
+	ck_assert_take_str(relayd_form_decode(NULL, 0), "");
+}
+END_TEST
+
 START_TEST(url_with_form_builds_pulsedive_lookup)
 {
 	const char *kv[] = {"indicator", "http://a.b/c?d=e&f=g h", "key", "K1", NULL};
@@ -206,6 +244,8 @@ static Suite *url_suite(void)
 	tcase_add_test(tc, pct_encode_keeps_only_unreserved);
 	tcase_add_test(tc, path_segment_encodes_slash_and_path_keeps_it);
 	tcase_add_test(tc, form_encode_matches_quote_plus);
+	tcase_add_test(tc, form_decode_reverses_form_encode);
+	tcase_add_test(tc, form_decode_refuses_bad_escapes_and_nul);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("query");
 	tcase_add_test(tc, url_with_form_builds_pulsedive_lookup);

@@ -48,6 +48,12 @@ char *relayd_pct_encode_path(const char *s);
  *  like relayd_pct_encode, but ' ' becomes '+'. */
 char *relayd_form_encode(const char *s);
 
+/** Decodes @p len bytes of application/x-www-form-urlencoded text (one name
+ *  or value): '+' becomes ' ' and %XX the byte XX (hex, either case). NULL
+ *  when a '%' is not followed by two hex digits, when it encodes a NUL (the
+ *  result is a C string), or when memory runs out. */
+char *relayd_form_decode(const char *s, size_t len);
+
 /**
  * relayd_url_join(base, path) followed by "?k1=v1&k2=v2…" from @p kv_pairs,
  * a NULL-terminated array of alternating names and values

@@ -33,7 +33,8 @@ struct relayd_strbuf {
 
 #define RELAYD_STRBUF_INIT {0}
 
-/** Makes room for @p extra more bytes (plus the NUL). RELAYD_OK or
+/** Makes room for @p extra more bytes (plus the NUL, which it writes, so a
+ *  reserved but empty buffer is already ""). RELAYD_OK or
  *  RELAYD_ENOMEM (sticky). */
 int relayd_strbuf_reserve(struct relayd_strbuf *b, size_t extra);
 
