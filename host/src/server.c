@@ -2,30 +2,25 @@
 /* Listening socket, workers (one loop + evhttp each), signals, drain, reload. */
 #include "server.h"
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <event2/http.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "config.h"
 #include "generation.h"
 #include "http_client.h"
 #include "jwks.h"
+#include "listener.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics.h"
 #include "offload.h"
 #include "router.h"
 #include "token_cache.h"
@@ -36,6 +31,7 @@ struct worker {
 	struct evhttp_bound_socket *bound;
 	pthread_t thread;
 	bool started;
+	char label[24]; /* worker="N", for relayd_worker_requests_total */
 };
 
 static struct {
@@ -73,56 +69,6 @@ static void replace_generation(struct generation *g)
 	}
 }
 
-/* ---- socket ---------------------------------------------------------- */
-
-static int open_listener(const struct conf *conf, char *bound, size_t bound_len)
-{
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-	                         .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
-	struct addrinfo *ai = NULL;
-	char port[8];
-	snprintf(port, sizeof(port), "%d", conf->listen_port);
-	int rc = getaddrinfo(conf->listen_host, port, &hints, &ai);
-	if (rc != 0) {
-		log_emit(RELAYD_LOG_ERROR, NULL, NULL, "cannot resolve listen address %s: %s",
-		         conf->listen, gai_strerror(rc));
-		return -1;
-	}
-	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int one = 1;
-	if (fd >= 0) {
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		/* Inherited by accepted sockets: a reply must not wait for a delayed
-		 * ACK of the previous one on a kept-alive connection. */
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	}
-	if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 4096) != 0) {
-		log_emit(RELAYD_LOG_ERROR, NULL, NULL, "cannot listen on %s: %s", conf->listen,
-		         strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		freeaddrinfo(ai);
-		return -1;
-	}
-	freeaddrinfo(ai);
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	getsockname(fd, (struct sockaddr *)&ss, &sl);
-	char host[INET6_ADDRSTRLEN] = "?";
-	int p = 0;
-	if (ss.ss_family == AF_INET) {
-		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-		p = ntohs(in->sin_port);
-	} else if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-		p = ntohs(in6->sin6_port);
-	}
-	snprintf(bound, bound_len, ss.ss_family == AF_INET6 ? "[%s]:%d" : "%s:%d", host, p);
-	return fd;
-}
-
 static int write_ready_file(const char *path, const char *bound)
 {
 	char tmp[4096];
@@ -140,7 +86,11 @@ static int write_ready_file(const char *path, const char *bound)
 
 static void on_request(struct evhttp_request *req, void *arg)
 {
-	router_dispatch(arg, req);
+	struct worker *w = arg;
+	/* Per worker, so an operator (and the tests) can see how evenly the
+	 * kernel spreads connections over the listening sockets. */
+	metrics_counter_add("relayd_worker_requests_total", w->label, 1);
+	router_dispatch(w->loop, req);
 }
 
 static uint64_t largest_max_body(const struct conf *conf)
@@ -152,7 +102,8 @@ static uint64_t largest_max_body(const struct conf *conf)
 	return m;
 }
 
-static int worker_setup(struct worker *w, int index, int fd, const struct conf *conf)
+/* Sets up worker w on listening socket *fd, which it then owns (*fd = -1). */
+static int worker_setup(struct worker *w, int index, int *fd, const struct conf *conf)
 {
 	w->loop = loop_new(index);
 	if (!w->loop)
@@ -175,12 +126,13 @@ static int worker_setup(struct worker *w, int index, int fd, const struct conf *
 	evhttp_set_flags(w->http, EVHTTP_SERVER_LINGERING_CLOSE);
 	evhttp_set_max_headers_size(w->http, (ev_ssize_t)conf->max_headers * 8192);
 	evhttp_set_timeout(w->http, 120);
-	evhttp_set_gencb(w->http, on_request, w->loop);
-	int dfd = dup(fd);
-	if (dfd < 0)
+	snprintf(w->label, sizeof(w->label), "worker=\"%d\"", index);
+	evhttp_set_gencb(w->http, on_request, w);
+	w->bound = evhttp_accept_socket_with_handle(w->http, *fd);
+	if (!w->bound)
 		return -1;
-	w->bound = evhttp_accept_socket_with_handle(w->http, dfd);
-	return w->bound ? 0 : -1;
+	*fd = -1; /* the worker's listener closes it */
+	return 0;
 }
 
 static void *worker_main(void *arg)
@@ -305,14 +257,15 @@ static void raise_fd_limit(void)
 	         (unsigned long long)soft, (unsigned long long)rl.rlim_max);
 }
 
-static int start_workers(const struct conf *conf, int fd)
+/* One worker per listening socket in fds[0 .. n). */
+static int start_workers(const struct conf *conf, int *fds, int n)
 {
-	srv.n_workers = conf->workers > 0 ? conf->workers : 1;
-	srv.workers = calloc((size_t)srv.n_workers, sizeof(*srv.workers));
+	srv.workers = calloc((size_t)n, sizeof(*srv.workers));
 	if (!srv.workers)
 		return -1;
+	srv.n_workers = n;
 	for (int i = 0; i < srv.n_workers; i++) {
-		if (worker_setup(&srv.workers[i], i, fd, conf) != 0) {
+		if (worker_setup(&srv.workers[i], i, &fds[i], conf) != 0) {
 			log_emit(RELAYD_LOG_ERROR, NULL, NULL, "cannot set up worker %d", i);
 			return -1;
 		}
@@ -418,6 +371,7 @@ int server_run(const struct server_options *opt)
 	token_cache_init();
 	char err[1024];
 	int status = 1;
+	int *fds = NULL, n_fds = 0;
 	struct generation *g = NULL;
 	if (generation_build(conf, srv.main_loop, &g, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
@@ -427,11 +381,12 @@ int server_run(const struct server_options *opt)
 	srv.current = g;
 	warn_if_exposed(conf);
 	char bound[128];
-	int fd = open_listener(conf, bound, sizeof(bound));
-	if (fd < 0 || start_workers(conf, fd) != 0)
+	n_fds = conf->workers > 0 ? conf->workers : 1;
+	fds = calloc((size_t)n_fds, sizeof(*fds));
+	if (!fds || listener_open(conf->listen, conf->listen_host, conf->listen_port, n_fds, fds,
+	                          bound, sizeof(bound)) != 0 ||
+	    start_workers(conf, fds, n_fds) != 0)
 		goto stop;
-	close(fd);
-	fd = -1;
 	/* Handlers first, readiness second: whoever waits for the ready file may
 	 * signal at once (SIGTERM before this point would kill with status 143). */
 	struct event *sigterm = evsignal_new(srv.main_loop->base, SIGTERM, on_stop_signal, NULL);
@@ -450,8 +405,10 @@ int server_run(const struct server_options *opt)
 	event_free(sighup);
 	status = 0;
 stop:
-	if (fd >= 0)
-		close(fd);
+	if (fds) {
+		listener_close(fds, n_fds); /* those no worker took */
+		free(fds);
+	}
 	join_workers();
 	if (srv.drain_timer)
 		event_free(srv.drain_timer);

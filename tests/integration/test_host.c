@@ -228,6 +228,83 @@ START_TEST(metrics_count_requests_per_plugin_and_status)
 }
 END_TEST
 
+/* echo_config with `workers = 2` and `listen = listen`. Caller frees. */
+static char *two_worker_config(const char *listen)
+{
+	return harness_printf("[relayd]\n"
+	                      "listen = %s\n"
+	                      "workers = 2\n"
+	                      "plugin_dir = %s\n"
+	                      "\n"
+	                      "[plugin.echo]\n"
+	                      "auth = static\n",
+	                      listen, harness_env("PLUGIN_DIR"));
+}
+
+/* /metrics as text (status 200 asserted). Caller frees. */
+static char *metrics_text(const struct harness_proc *p)
+{
+	char url[256];
+	struct harness_request req = { .url = url };
+	struct harness_response resp;
+
+	harness_url(p, "/metrics", url, sizeof(url));
+	ck_assert_int_eq(harness_http(&req, &resp), 0);
+	ck_assert_int_eq(resp.status, 200);
+	char *text = strdup(resp.body);
+
+	harness_response_free(&resp);
+	ck_assert_ptr_nonnull(text);
+	return text;
+}
+
+/* Each worker accepts on its own socket: 64 new connections reach both
+ * (all on one of two would happen with probability 2^-63). */
+START_TEST(connections_reach_every_worker)
+{
+	char *cfg = two_worker_config("127.0.0.1:0");
+	struct harness_proc *p = harness_relayd_start(cfg);
+
+	for (int i = 0; i < 64; i++) /* harness_http opens a new connection each time */
+		assert_get(p, "/healthz", 200, "{\"status\":\"ok\"}");
+	char *text = metrics_text(p);
+	double w0 = metric_value(text, "relayd_worker_requests_total{worker=\"0\"}");
+	double w1 = metric_value(text, "relayd_worker_requests_total{worker=\"1\"}");
+
+	ck_assert_msg(w0 >= 1 && w1 >= 1, "worker 0: %g, worker 1: %g requests", w0, w1);
+	ck_assert_msg(w0 + w1 == 65, "%g + %g requests, want 64 + this /metrics", w0, w1);
+	free(text);
+	stop_expect_zero(p);
+	free(cfg);
+}
+END_TEST
+
+/* A second relayd on a port one already listens on refuses to start rather
+ * than join its SO_REUSEPORT group and take a share of its connections. */
+START_TEST(second_relayd_on_the_same_port_is_refused)
+{
+	char *cfg = two_worker_config("127.0.0.1:0");
+	struct harness_proc *first = harness_relayd_start(cfg);
+	char *cfg2 = two_worker_config(first->address);
+	struct harness_proc *second = NULL;
+	int status = harness_relayd_run(cfg2, NULL, &second);
+	char *err = harness_proc_stderr(second);
+	char *want = harness_printf("cannot listen on %s", first->address);
+
+	ck_assert_msg(status != 0 && status < 128, "exit status %d, expected 1..127", status);
+	ck_assert_msg(harness_line_has(err, want, "Address already in use"), "stderr:\n%s", err);
+	/* The first one still answers every new connection. */
+	for (int i = 0; i < 16; i++)
+		assert_get(first, "/healthz", 200, "{\"status\":\"ok\"}");
+	free(want);
+	free(err);
+	harness_proc_free(second);
+	stop_expect_zero(first);
+	free(cfg2);
+	free(cfg);
+}
+END_TEST
+
 START_TEST(unknown_root_path_is_json_404)
 {
 	struct harness_proc *p = start_echo();
@@ -644,6 +721,8 @@ static Suite *host_suite(void)
 	tcase_add_test(routes, version_lists_relayd_abi_and_echo);
 	tcase_add_test(routes, plugins_shows_running_and_disabled);
 	tcase_add_test(routes, metrics_count_requests_per_plugin_and_status);
+	tcase_add_test(routes, connections_reach_every_worker);
+	tcase_add_test(routes, second_relayd_on_the_same_port_is_refused);
 	tcase_add_test(routes, unknown_root_path_is_json_404);
 	tcase_add_test(echo, echo_observe_refer_health);
 	tcase_add_test(echo, echo_fetch_relays_upstream_answer);
