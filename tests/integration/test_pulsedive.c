@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "harness.h"
+#include "harness_json.h"
 #include "jwt_mint.h"
 
 /*
@@ -23,16 +24,17 @@ static struct harness_proc *fx, *fx_status, *fx_json, *relayd;
 
 static char *fixture_path(const char *name)
 {
-	return harness_printf("%s/pulsedive/%s", harness_env("FIXTURES_DIR"), name);
+	return harness_fixture_path("pulsedive", name);
 }
 
 static json_t *fixture_json(const char *name)
 {
-	char *path = fixture_path(name);
-	json_t *j = json_load_file(path, JSON_DECODE_ANY, NULL);
-	ck_assert_msg(j != NULL, "cannot read %s", path);
-	free(path);
-	return j;
+	return harness_fixture_json("pulsedive", name);
+}
+
+static void set_routes(json_t *routes)
+{
+	harness_fixture_set_routes(fx, routes);
 }
 
 /* ---- routes ---------------------------------------------------------------- */
@@ -86,22 +88,6 @@ static json_t *default_routes(void)
 	json_array_append_new(routes, info_route(Q("iid", "2"), 200, NULL, "upstream_health_ok.json",
 	                                         NULL));
 	return routes;
-}
-
-static void set_routes(json_t *routes)
-{
-	json_t *doc = json_pack("{s:o}", "routes", routes);
-	char *text = json_dumps(doc, JSON_COMPACT);
-	char url[128];
-	harness_url(fx, "/__routes", url, sizeof url);
-	struct harness_request req = {.method = "POST", .url = url, .body = text,
-	                              .body_len = strlen(text)};
-	struct harness_response resp;
-	ck_assert_int_eq(harness_http(&req, &resp), 0);
-	ck_assert_msg(resp.status == 200, "POST /__routes: %ld %s", resp.status, resp.body);
-	harness_response_free(&resp);
-	free(text);
-	json_decref(doc);
 }
 
 /* ---- tokens ------------------------------------------------------------------ */
@@ -176,79 +162,21 @@ static json_t *post_fixture_body(const char *path, const char *auth, const char 
 	return j;
 }
 
-static void assert_json_eq(const json_t *got, const json_t *want, const char *what)
-{
-	if ((!got && !want) || json_equal(got, want))
-		return;
-	char *g = json_dumps(got, JSON_INDENT(1) | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-	char *w = json_dumps(want, JSON_INDENT(1) | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-	fprintf(stderr, "%s: got\n%s\nwant\n%s\n", what, g ? g : "(null)", w ? w : "(null)");
-	free(g);
-	free(w);
-	ck_abort_msg("%s: JSON differs (see stderr)", what);
-}
-
 static void assert_fixture(json_t *got, const char *fixture, const char *what)
 {
 	json_t *want = fixture_json(fixture);
-	assert_json_eq(got, want, what);
+	harness_assert_json_eq(got, want, what);
 	json_decref(want);
 	json_decref(got);
-}
-
-/* The id-free form the reference tests compare (see the INDEX): ids of
- * judgements, indicators and sightings, and id / refs of relationships
- * removed (relationship_type too when @p rel_type is false); relationships
- * sorted; the Active DNS sighting dropped (a mock artefact in the fixtures). */
-static json_t *normalised(const json_t *data, bool rel_type)
-{
-	json_t *c = json_deep_copy(data);
-	const char *kinds[] = {"judgements", "indicators", "sightings", "relationships"};
-	for (size_t k = 0; k < 4; k++) {
-		json_t *docs = json_object_get(json_object_get(c, kinds[k]), "docs");
-		for (size_t i = json_array_size(docs); i-- > 0;) {
-			json_t *d = json_array_get(docs, i);
-			const char *desc = json_string_value(json_object_get(d, "description"));
-			if (k == 2 && desc && strcmp(desc, "Active DNS") == 0) {
-				json_array_remove(docs, i);
-				continue;
-			}
-			json_object_del(d, "id");
-			json_object_del(d, "source_ref");
-			json_object_del(d, "target_ref");
-			if (!rel_type)
-				json_object_del(d, "relationship_type");
-		}
-		json_object_set_new(json_object_get(c, kinds[k]), "count",
-		                    json_integer((json_int_t)json_array_size(docs)));
-	}
-	/* Sort relationships by their text. */
-	json_t *rels = json_object_get(json_object_get(c, "relationships"), "docs");
-	size_t n = json_array_size(rels);
-	for (size_t i = 1; i < n; i++) {
-		for (size_t j = i; j > 0; j--) {
-			char *a = json_dumps(json_array_get(rels, j - 1), JSON_SORT_KEYS);
-			char *b = json_dumps(json_array_get(rels, j), JSON_SORT_KEYS);
-			bool swap = strcmp(a, b) > 0;
-			free(a);
-			free(b);
-			if (!swap)
-				break;
-			json_t *t = json_incref(json_array_get(rels, j));
-			json_array_set(rels, j, json_array_get(rels, j - 1));
-			json_array_set_new(rels, j - 1, t);
-		}
-	}
-	return c;
 }
 
 static void assert_data_matches(const json_t *got, const char *fixture, bool rel_type)
 {
 	json_t *want = fixture_json(fixture);
-	json_t *g = normalised(json_object_get(got, "data"), rel_type);
-	json_t *w = normalised(json_object_get(want, "data"), rel_type);
-	assert_json_eq(g, w, fixture);
-	assert_json_eq(json_object_get(got, "errors"), json_object_get(want, "errors"), fixture);
+	json_t *g = harness_ctim_normalised(json_object_get(got, "data"), rel_type);
+	json_t *w = harness_ctim_normalised(json_object_get(want, "data"), rel_type);
+	harness_assert_json_eq(g, w, fixture);
+	harness_assert_json_eq(json_object_get(got, "errors"), json_object_get(want, "errors"), fixture);
 	json_decref(g);
 	json_decref(w);
 	json_decref(want);
@@ -383,7 +311,7 @@ START_TEST(upstream_status_mapping)
 		json_t *got = post(request + strlen("POST "), auth, health ? NULL : req_body);
 		char what[96];
 		snprintf(what, sizeof what, "row %zu: %s", i, request);
-		assert_json_eq(got, json_object_get(row, "body"), what);
+		harness_assert_json_eq(got, json_object_get(row, "body"), what);
 		json_decref(got);
 		free(req_body);
 		free(body);
@@ -411,7 +339,7 @@ START_TEST(input_validation)
 		snprintf(what, sizeof what, "row %zu: %s", i,
 		         json_string_value(json_object_get(row, "case")));
 		if (json_object_get(row, "body"))
-			assert_json_eq(got, json_object_get(row, "body"), what);
+			harness_assert_json_eq(got, json_object_get(row, "body"), what);
 		json_decref(got);
 		free(body);
 	}
@@ -508,7 +436,7 @@ START_TEST(auth_error_table)
 		char what[200];
 		snprintf(what, sizeof what, "auth row %d: %s", c,
 		         json_string_value(json_object_get(row, "case")));
-		assert_json_eq(got, want, what);
+		harness_assert_json_eq(got, want, what);
 		json_decref(got);
 		json_decref(want);
 		free(h);

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "harness.h"
+#include "harness_json.h"
 #include "jwt_mint.h"
 
 /*
@@ -54,33 +55,12 @@
 
 static char *fixture_path(const char *name)
 {
-	return harness_printf("%s/pulsedive/%s", harness_env("FIXTURES_DIR"), name);
+	return harness_fixture_path("pulsedive", name);
 }
 
 static json_t *fixture_json(const char *name)
 {
-	char *path = fixture_path(name);
-	json_t *j = json_load_file(path, JSON_DECODE_ANY, NULL);
-
-	ck_assert_msg(j != NULL, "cannot read %s", path);
-	free(path);
-	return j;
-}
-
-static char *dump(const json_t *j)
-{
-	return j ? json_dumps(j, JSON_SORT_KEYS | JSON_ENCODE_ANY) : strdup("(none)");
-}
-
-static void assert_json_eq(const json_t *got, const json_t *want, const char *what)
-{
-	if ((got == NULL && want == NULL) || json_equal(got, want))
-		return;
-	char *g = dump(got), *w = dump(want);
-
-	fprintf(stderr, "%s:\n got  %s\n want %s\n", what, g, w);
-	/* Check cuts long messages: the whole of both is on stderr. */
-	ck_abort_msg("%s: got %.600s, want %.600s", what, g, w);
+	return harness_fixture_json("pulsedive", name);
 }
 
 /* {"errors":[{"code":code,"message":message,"type":"fatal"}]} */
@@ -174,7 +154,7 @@ static void expect(struct reply r, long status, json_t *want, const char *what)
 {
 	ck_assert_msg(r.status == status, "%s: HTTP %ld (want %ld) %s", what, r.status, status,
 	              r.body);
-	assert_json_eq(r.json, want, what);
+	harness_assert_json_eq(r.json, want, what);
 	json_decref(want);
 	reply_free(&r);
 }
@@ -240,39 +220,14 @@ static void add_parkingcrew_routes(json_t *routes)
 	json_array_append_new(routes, info_route("iid", "2", "upstream_health_ok.json", NULL, 0));
 }
 
-static char *routes_text(json_t *routes)
-{
-	json_t *doc = json_pack("{s:o}", "routes", routes);
-	char *text = json_dumps(doc, JSON_COMPACT);
-
-	ck_assert_ptr_nonnull(text);
-	json_decref(doc);
-	return text;
-}
-
 /* Starts a fixture server with these routes (stolen). */
 static struct harness_proc *start_fixture(json_t *routes)
 {
-	char *text = routes_text(routes);
+	char *text = harness_routes_text(routes);
 	struct harness_proc *fx = harness_fixture_start(text);
 
 	free(text);
 	return fx;
-}
-
-static void set_routes(const struct harness_proc *fx, json_t *routes)
-{
-	char *text = routes_text(routes);
-	char url[256];
-	struct harness_request req = { .method = "POST", .url = url, .body = text,
-	                               .body_len = strlen(text) };
-	struct harness_response resp;
-
-	harness_url(fx, "/__routes", url, sizeof(url));
-	ck_assert_int_eq(harness_http(&req, &resp), 0);
-	ck_assert_msg(resp.status == 200, "POST /__routes: %ld %s", resp.status, resp.body);
-	harness_response_free(&resp);
-	free(text);
 }
 
 /* How often the fixture saw path since it started. */
@@ -455,62 +410,15 @@ static json_t *echo_claims_body(const json_t *claims, const char *key)
 
 /* ---- pulsedive results, compared as test_pulsedive does ---------------------- */
 
-/* Ids and refs removed, the Active DNS sighting dropped (a fixture artefact),
- * counts recomputed, relationships sorted. New reference. */
-static json_t *normalised(const json_t *data)
-{
-	json_t *c = json_deep_copy(data);
-	const char *kinds[] = { "judgements", "indicators", "sightings", "relationships" };
-
-	for (size_t k = 0; k < 4; k++) {
-		json_t *docs = json_object_get(json_object_get(c, kinds[k]), "docs");
-
-		for (size_t i = json_array_size(docs); i-- > 0;) {
-			json_t *d = json_array_get(docs, i);
-			const char *desc = json_string_value(json_object_get(d, "description"));
-
-			if (k == 2 && desc != NULL && strcmp(desc, "Active DNS") == 0) {
-				json_array_remove(docs, i);
-				continue;
-			}
-			json_object_del(d, "id");
-			json_object_del(d, "source_ref");
-			json_object_del(d, "target_ref");
-		}
-		json_object_set_new(json_object_get(c, kinds[k]), "count",
-		                    json_integer((json_int_t)json_array_size(docs)));
-	}
-	json_t *rels = json_object_get(json_object_get(c, "relationships"), "docs");
-	size_t n = json_array_size(rels);
-
-	for (size_t i = 1; i < n; i++) {
-		for (size_t j = i; j > 0; j--) {
-			char *a = json_dumps(json_array_get(rels, j - 1), JSON_SORT_KEYS);
-			char *b = json_dumps(json_array_get(rels, j), JSON_SORT_KEYS);
-			bool swap = strcmp(a, b) > 0;
-
-			free(a);
-			free(b);
-			if (!swap)
-				break;
-			json_t *t = json_incref(json_array_get(rels, j));
-
-			json_array_set(rels, j, json_array_get(rels, j - 1));
-			json_array_set_new(rels, j - 1, t);
-		}
-	}
-	return c;
-}
-
 /* Consumes got. */
 static void assert_observe_matches(json_t *got, const char *fixture, const char *what)
 {
 	json_t *want = fixture_json(fixture);
-	json_t *g = normalised(json_object_get(got, "data"));
-	json_t *w = normalised(json_object_get(want, "data"));
+	json_t *g = harness_ctim_normalised(json_object_get(got, "data"), true);
+	json_t *w = harness_ctim_normalised(json_object_get(want, "data"), true);
 
-	assert_json_eq(g, w, what);
-	assert_json_eq(json_object_get(got, "errors"), json_object_get(want, "errors"), what);
+	harness_assert_json_eq(g, w, what);
+	harness_assert_json_eq(json_object_get(got, "errors"), json_object_get(want, "errors"), what);
 	json_decref(g);
 	json_decref(w);
 	json_decref(want);
@@ -629,7 +537,7 @@ START_TEST(unknown_kid_triggers_one_refetch)
 	json_t *routes = json_array();
 
 	json_array_append_new(routes, jwks_route(both, 2, 0));
-	set_routes(e.fx, routes);
+	harness_fixture_set_routes(e.fx, routes);
 	char *new_key = bearer_rs256(jwt_mint_other_key(), NULL, claims);
 
 	expect(get(e.relayd, "/echo/claims", new_key), 200, echo_claims_body(claims, "k1"),
@@ -740,7 +648,7 @@ START_TEST(securex_claims_reach_the_plugin)
 	                                                           "verdicts"), "docs"), 0);
 	json_t *want_obs = json_pack("{s:s, s:s}", "type", "ip", "value", "1.2.3.4");
 
-	assert_json_eq(json_object_get(v, "observable"), want_obs, "observe verdict");
+	harness_assert_json_eq(json_object_get(v, "observable"), want_obs, "observe verdict");
 	json_decref(want_obs);
 	json_decref(got);
 
@@ -1434,14 +1342,14 @@ START_TEST(upstream_timeout_reset_close_invalid_json)
 		routes = json_array();
 		json_array_append_new(routes, info_route("iid", "2", "upstream_health_ok.json",
 		                                         faults[i], 0));
-		set_routes(fx, routes);
+		harness_fixture_set_routes(fx, routes);
 		expect_unable_to_reach(post(relayd, "/pulsedive/health", NULL, NULL), faults[i]);
 	}
 
 	routes = json_array();
 	json_array_append_new(routes, info_route("iid", "2", NULL, "invalid_json", 0));
 	json_array_append_new(routes, info_route("indicator", "cisco.com", NULL, "invalid_json", 0));
-	set_routes(fx, routes);
+	harness_fixture_set_routes(fx, routes);
 	expect(post(relayd, "/pulsedive/health", NULL, NULL), 200,
 	       relay_error("unknown", "Pulsedive answered with invalid JSON."), "invalid JSON health");
 	expect(post(relayd, "/pulsedive/observe/observables", NULL, CISCO_COM), 200,
@@ -1512,10 +1420,10 @@ START_TEST(answer_cache_spares_upstream)
 	json_t *second = relay_json(post(relayd, "/pulsedive/observe/observables", NULL, CISCO_COM),
 	                            "second observe");
 	ck_assert_int_eq(fixture_count(fx, INFO_PATH), 2);
-	json_t *a = normalised(json_object_get(first, "data"));
-	json_t *b = normalised(json_object_get(second, "data"));
+	json_t *a = harness_ctim_normalised(json_object_get(first, "data"), true);
+	json_t *b = harness_ctim_normalised(json_object_get(second, "data"), true);
 
-	assert_json_eq(b, a, "cached answer");
+	harness_assert_json_eq(b, a, "cached answer");
 	json_decref(a);
 	json_decref(b);
 	/* And it is the full answer. */

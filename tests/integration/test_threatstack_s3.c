@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "harness.h"
+#include "harness_json.h"
 
 /*
  * Processes: one fixture server (`fx`) plays the Threat Stack API v1
@@ -93,17 +94,12 @@ static char *fresh_dir(const char *name)
 
 static char *fixture_path(const char *name)
 {
-	return harness_printf("%s/threatstack_s3/%s", harness_env("FIXTURES_DIR"), name);
+	return harness_fixture_path("threatstack_s3", name);
 }
 
 static json_t *fixture_json(const char *name)
 {
-	char *path = fixture_path(name);
-	json_error_t e;
-	json_t *j = json_load_file(path, JSON_DECODE_ANY, &e);
-	ck_assert_msg(j != NULL, "cannot read %s: %s", path, e.text);
-	free(path);
-	return j;
+	return harness_fixture_json("threatstack_s3", name);
 }
 
 static char *fixture_text(const char *name)
@@ -113,18 +109,6 @@ static char *fixture_text(const char *name)
 	ck_assert_msg(text != NULL, "cannot read %s", path);
 	free(path);
 	return text;
-}
-
-static void assert_json_eq(const json_t *got, const json_t *want, const char *what)
-{
-	if ((!got && !want) || (got && want && json_equal(got, want)))
-		return;
-	char *g = got ? json_dumps(got, JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
-	char *w = want ? json_dumps(want, JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
-	fprintf(stderr, "%s:\n got  %s\n want %s\n", what, g ? g : "(null)", w ? w : "(null)");
-	free(g);
-	free(w);
-	ck_abort_msg("%s: JSON differs (see stderr)", what);
 }
 
 /* How Python's json.dumps lays a value out (", " and ": ", ASCII, key order kept). */
@@ -560,15 +544,6 @@ static void fx_post(const char *path, const char *body)
 	harness_response_free(&resp);
 }
 
-static void set_routes(json_t *routes)
-{
-	json_t *doc = json_pack("{s:o}", "routes", routes);
-	char *text = json_dumps(doc, JSON_COMPACT);
-	fx_post("/__routes", text);
-	free(text);
-	json_decref(doc);
-}
-
 /* Requests the fixture got for GET /api/v1/alerts/<id> since the last reset. */
 static long fx_detail_requests(const char *id)
 {
@@ -583,7 +558,7 @@ static long fx_detail_requests(const char *id)
 static void fx_start(void)
 {
 	fx = harness_fixture_start("{\"routes\":[]}");
-	set_routes(routes_ok(NULL));
+	harness_fixture_set_routes(fx, routes_ok(NULL));
 }
 
 /* ---- relayd ------------------------------------------------------------------------------- */
@@ -711,7 +686,7 @@ static void post_ok(const struct tsr *r, const char *body)
 	json_t *want = fixture_json("expected_response_post_ok.json");
 	char *g = got ? json_dumps(got, JSON_COMPACT) : NULL;
 	ck_assert_msg(status == 200, "POST webhook: %ld %s", status, g ? g : "");
-	assert_json_eq(got, want, "POST webhook answer");
+	harness_assert_json_eq(got, want, "POST webhook answer");
 	free(g);
 	json_decref(got);
 	json_decref(want);
@@ -899,7 +874,7 @@ static void check_webhook_fixtures(const struct tsr *r)
 		long status = post_webhook(r, body, &got);
 		json_t *want = error_envelope("S3ViewWebhookDataError", b->message);
 		ck_assert_msg(status == 400, "%s: status %ld", b->file ? b->file : b->body, status);
-		assert_json_eq(got, want, b->file ? b->file : b->body);
+		harness_assert_json_eq(got, want, b->file ? b->file : b->body);
 		json_decref(got);
 		json_decref(want);
 		free(body);
@@ -915,7 +890,7 @@ static void check_webhook_fixtures(const struct tsr *r)
 	json_t *got = NULL;
 	ck_assert_int_eq(post_webhook(r, body, &got), 400);
 	json_t *want = fixture_json("expected_response_error_400_webhook_lacks_alerts.json");
-	assert_json_eq(got, want, "expected_response_error_400_webhook_lacks_alerts.json");
+	harness_assert_json_eq(got, want, "expected_response_error_400_webhook_lacks_alerts.json");
 	json_decref(got);
 	json_decref(want);
 	free(body);
@@ -1063,10 +1038,10 @@ static void check_date_ranges(const struct tsr *r)
 		free(ids);
 		char what[200];
 		snprintf(what, sizeof what, "range %s .. %s (%s)", f[0], f[1], f[3] ? f[3] : "");
-		assert_json_eq(json_object_get(got, "alerts"), want, what);
+		harness_assert_json_eq(json_object_get(got, "alerts"), want, what);
 		if (json_array_size(want) == 0) {
 			json_t *empty = fixture_json("expected_response_get_alerts_range_empty.json");
-			assert_json_eq(got, empty, "expected_response_get_alerts_range_empty.json");
+			harness_assert_json_eq(got, empty, "expected_response_get_alerts_range_empty.json");
 			json_decref(empty);
 		}
 		json_decref(want);
@@ -1079,13 +1054,13 @@ static void check_date_ranges(const struct tsr *r)
 	json_t *got = NULL;
 	ck_assert_int_eq(get_range(r, "not-a-date", "2017-01-16", &got), 400);
 	json_t *want = fixture_json("expected_response_error_400_date_parse.json");
-	assert_json_eq(got, want, "expected_response_error_400_date_parse.json");
+	harness_assert_json_eq(got, want, "expected_response_error_400_date_parse.json");
 	json_decref(got);
 	json_decref(want);
 
 	ck_assert_int_eq(get_range(r, NULL, "2017-01-16", &got), 400);
 	want = error_envelope("S3ViewDateParseError", "Unable to parse date: None");
-	assert_json_eq(got, want, "missing start");
+	harness_assert_json_eq(got, want, "missing start");
 	json_decref(got);
 	json_decref(want);
 }
@@ -1105,13 +1080,13 @@ static void check_get_by_id(const struct tsr *r)
 	ck_assert_int_eq(tsr_call(r, "GET", "/api/v1/s3/alert/52ebb55fdf5fb93e710002ba", NULL, NULL,
 	                          &got, NULL),
 	                 200);
-	assert_json_eq(got, want, "expected_response_get_alert_by_id.json");
+	harness_assert_json_eq(got, want, "expected_response_get_alert_by_id.json");
 	json_decref(got);
 	/* The reference's later prefix serves the same. */
 	ck_assert_int_eq(tsr_call(r, "GET", "/threatstack-to-s3/api/v1/s3/alert/52ebb55fdf5fb93e710002ba",
 	                          NULL, NULL, &got, NULL),
 	                 200);
-	assert_json_eq(got, want, "alias route");
+	harness_assert_json_eq(got, want, "alias route");
 	json_decref(got);
 	json_decref(want);
 
@@ -1123,7 +1098,7 @@ static void check_get_by_id(const struct tsr *r)
 	for (size_t i = 0; i < sizeof ids / sizeof *ids; i++) {
 		char *path = harness_printf("/api/v1/s3/alert/%s", ids[i]);
 		ck_assert_msg(tsr_call(r, "GET", path, NULL, NULL, &got, NULL) == 404, "GET %s", path);
-		assert_json_eq(got, want, path);
+		harness_assert_json_eq(got, want, path);
 		json_decref(got);
 		free(path);
 	}
@@ -1147,7 +1122,8 @@ static void check_status(const struct tsr *r)
 	json_t *want = fixture_json("expected_response_status.json");
 	const char *key;
 	json_t *value;
-	json_object_foreach(want, key, value) assert_json_eq(json_object_get(got, key), value, key);
+	json_object_foreach(want, key, value)
+		harness_assert_json_eq(json_object_get(got, key), value, key);
 	json_t *spool = json_object_get(got, "spool");
 	const char *spool_keys[] = {"depth", "oldest_s", "bytes", "delivered", "delivery_failures",
 	                            "rejected", "threatstack_auth_failing", "last_error"};
@@ -1420,7 +1396,7 @@ START_TEST(threatstack_failures_are_retried)
 		char id[32];
 		id_n(id, sizeof id, c);
 		store_clear(&r.st);
-		set_routes(routes_failing(cases[c].status, cases[c].fault));
+		harness_fixture_set_routes(fx, routes_failing(cases[c].status, cases[c].fault));
 		fx_post("/__reset", "{}");
 		json_t *spool = spool_status(&r);
 		long long failures = spool_num(spool, "delivery_failures");
@@ -1439,7 +1415,7 @@ START_TEST(threatstack_failures_are_retried)
 		json_decref(spool);
 		assert_keys(&r.st, NULL, 0, "while Threat Stack fails");
 
-		set_routes(routes_ok(NULL));
+		harness_fixture_set_routes(fx, routes_ok(NULL));
 		wait_delivered(&r, c + 1);
 		assert_delivered_pair(&r.st, id, 1484521817000LL);
 		spool = spool_status(&r);
@@ -1457,7 +1433,7 @@ START_TEST(threatstack_404_drops_401_keeps)
 	struct tsr_opts o = {0};
 	tsr_start(&r, &o);
 	const char *forged = "5c0000000000000000000404";
-	set_routes(routes_ok(detail_route(forged, 404, NULL)));
+	harness_fixture_set_routes(fx, routes_ok(detail_route(forged, 404, NULL)));
 	char *body = webhook_one(forged, 1484521817000LL, "forged");
 	post_ok(&r, body);
 	free(body);
@@ -1489,7 +1465,7 @@ START_TEST(threatstack_404_drops_401_keeps)
 
 	char id[32];
 	id_n(id, sizeof id, 401);
-	set_routes(routes_failing(401, NULL));
+	harness_fixture_set_routes(fx, routes_failing(401, NULL));
 	body = webhook_one(id, 1484521817000LL, "key refused");
 	post_ok(&r, body);
 	free(body);
@@ -1498,7 +1474,7 @@ START_TEST(threatstack_404_drops_401_keeps)
 	ck_assert(json_is_true(json_object_get(spool, "threatstack_auth_failing")));
 	ck_assert_int_eq(spool_num(spool, "depth"), 1);
 	json_decref(spool);
-	set_routes(routes_ok(NULL));
+	harness_fixture_set_routes(fx, routes_ok(NULL));
 	wait_delivered(&r, 1);
 	spool = spool_status(&r);
 	ck_assert(json_is_false(json_object_get(spool, "threatstack_auth_failing")));
@@ -1536,7 +1512,7 @@ START_TEST(sigkill_with_spooled_alerts)
 	struct tsr r;
 	struct tsr_opts o = {0};
 	tsr_start(&r, &o);
-	set_routes(routes_failing(500, NULL));
+	harness_fixture_set_routes(fx, routes_failing(500, NULL));
 	char *multi = fixture_text("webhook_multi.json");
 	char *flat = fixture_text("webhook_flat_vendor_doc_variant.json");
 	post_ok(&r, multi);
@@ -1552,7 +1528,7 @@ START_TEST(sigkill_with_spooled_alerts)
 	harness_proc_free(r.proc);
 	r.proc = NULL;
 
-	set_routes(routes_ok(NULL));
+	harness_fixture_set_routes(fx, routes_ok(NULL));
 	struct tsr again;
 	struct tsr_opts o2 = {.store_dir = r.st.dir, .spool_dir = r.spool_dir};
 	tsr_start(&again, &o2);
@@ -1594,7 +1570,7 @@ START_TEST(spool_full_is_507)
 	char *body = fixture_text("webhook_single.json");
 	json_t *got = NULL;
 	ck_assert_int_eq(post_webhook(&r, body, &got), 507);
-	assert_json_eq(got, want, "507 envelope");
+	harness_assert_json_eq(got, want, "507 envelope");
 	json_decref(got);
 	free(body);
 	json_t *spool = spool_status(&r);
@@ -1604,7 +1580,7 @@ START_TEST(spool_full_is_507)
 	tsr_stop(&r);
 
 	/* Room for a few alerts: the first ones are accepted, then 507. */
-	set_routes(routes_failing(500, NULL));
+	harness_fixture_set_routes(fx, routes_failing(500, NULL));
 	struct tsr_opts small = {.extra = "spool_max_bytes = 2K\n"};
 	tsr_start(&r, &small);
 	unsigned accepted = 0;
@@ -1618,7 +1594,7 @@ START_TEST(spool_full_is_507)
 			accepted++;
 		} else {
 			ck_assert_int_eq(status, 507);
-			assert_json_eq(got, want, "507 envelope");
+			harness_assert_json_eq(got, want, "507 envelope");
 			refused = true;
 		}
 		json_decref(got);
@@ -1629,7 +1605,7 @@ START_TEST(spool_full_is_507)
 	ck_assert_int_le(spool_num(spool, "bytes"), 2048);
 	json_decref(spool);
 	ck_assert_uint_eq(count_spool_files(r.spool_dir), accepted);
-	set_routes(routes_ok(NULL));
+	harness_fixture_set_routes(fx, routes_ok(NULL));
 	wait_delivered(&r, accepted);
 	char **keys;
 	size_t n = store_keys(&r.st, &keys);
@@ -1678,7 +1654,7 @@ START_TEST(s3_down_then_back)
 	ck_assert_int_eq(tsr_call(&r, "GET", "/api/v1/s3/status", NULL, NULL, &got, NULL), 500);
 	json_object_del(got, "spool");
 	json_t *want = error_envelope("S3ClientError", "Failure to communicate with S3");
-	assert_json_eq(got, want, "status while S3 is down");
+	harness_assert_json_eq(got, want, "status while S3 is down");
 	json_decref(got);
 	json_decref(want);
 
@@ -1716,7 +1692,7 @@ START_TEST(s3_error_answer)
 	    "S3ClientError",
 	    "An error occurred (InvalidAccessKeyId) when calling the ListObjectsV2 operation: The AWS "
 	    "Access Key Id you provided does not exist in our records.");
-	assert_json_eq(got, want, "status with a bad access key");
+	harness_assert_json_eq(got, want, "status with a bad access key");
 	json_decref(got);
 	json_decref(want);
 	char *body = fixture_text("webhook_single.json");
@@ -1750,7 +1726,7 @@ static void expect_401(const struct tsr *r, const char *method, const char *path
 	ck_assert_msg(status == 401, "%s %s: %ld %s", method, path, status, resp.body);
 	json_t *got = harness_response_json(&resp);
 	json_t *want = error_envelope("WebhookAuthError", "Webhook authentication failed.");
-	assert_json_eq(got, want, "401 envelope");
+	harness_assert_json_eq(got, want, "401 envelope");
 	char www[128];
 	const char *h = harness_response_header(&resp, "WWW-Authenticate", www, sizeof www);
 	if (basic)

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "harness.h"
+#include "harness_json.h"
 #include "jwt_mint.h"
 
 /*
@@ -21,17 +22,12 @@
 
 static char *fixture_path(const char *name)
 {
-	return harness_printf("%s/pulsedive/%s", harness_env("FIXTURES_DIR"), name);
+	return harness_fixture_path("pulsedive", name);
 }
 
 static json_t *fixture_json(const char *name)
 {
-	char *path = fixture_path(name);
-	json_t *j = json_load_file(path, JSON_DECODE_ANY, NULL);
-
-	ck_assert_msg(j != NULL, "cannot read %s", path);
-	free(path);
-	return j;
+	return harness_fixture_json("pulsedive", name);
 }
 
 /* Routes: the JWKS of the default key and Pulsedive's health probe (iid=2). */
@@ -60,16 +56,6 @@ static struct harness_proc *start_tls_fixture(char **cert)
 
 	free(routes);
 	return fx;
-}
-
-static void assert_json_eq(const json_t *got, const json_t *want, const char *what)
-{
-	if (json_equal(got, want))
-		return;
-	char *g = got ? json_dumps(got, JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
-	char *w = want ? json_dumps(want, JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
-
-	ck_abort_msg("%s: got %s, want %s", what, g ? g : "(null)", w ? w : "(null)");
 }
 
 /* POST <relayd><path> with an optional extra header; asserts HTTP 200 and JSON. */
@@ -169,12 +155,12 @@ START_TEST(pulsedive_without_ca_file_is_the_ssl_error)
 	json_t *want = fixture_json("expected_error_ssl.json");
 	json_t *got = post_json(relayd, "/pulsedive/health", NULL, NULL);
 
-	assert_json_eq(got, want, "health over untrusted TLS");
+	harness_assert_json_eq(got, want, "health over untrusted TLS");
 	json_decref(got);
 	/* Observe takes the same path: nothing collected, the same error. */
 	got = post_json(relayd, "/pulsedive/observe/observables", NULL,
 	                "[{\"type\":\"domain\",\"value\":\"cisco.com\"}]");
-	assert_json_eq(got, want, "observe over untrusted TLS");
+	harness_assert_json_eq(got, want, "observe over untrusted TLS");
 	json_decref(got);
 	json_decref(want);
 	stop_cleanly(relayd);
@@ -192,7 +178,7 @@ START_TEST(pulsedive_with_ca_file_succeeds)
 	json_t *want = fixture_json("expected_health_ok.json");
 	json_t *got = post_json(relayd, "/pulsedive/health", NULL, NULL);
 
-	assert_json_eq(got, want, "health over trusted TLS");
+	harness_assert_json_eq(got, want, "health over trusted TLS");
 	json_decref(got);
 	json_decref(want);
 	stop_cleanly(relayd);
@@ -255,7 +241,7 @@ START_TEST(jwks_over_https)
 	                         "domain follows the visibility.<region>.cisco.com structure",
 	                         "type", "fatal");
 
-	assert_json_eq(got, want, "JWKS host with an untrusted certificate");
+	harness_assert_json_eq(got, want, "JWKS host with an untrusted certificate");
 	json_decref(got);
 	json_decref(want);
 	stop_cleanly(relayd);
@@ -265,7 +251,7 @@ START_TEST(jwks_over_https)
 	relayd = start_pulsedive_securex(fx, extra);
 	got = post_json(relayd, "/pulsedive/health", auth, NULL);
 	want = fixture_json("expected_health_ok.json");
-	assert_json_eq(got, want, "JWKS and Pulsedive over trusted TLS");
+	harness_assert_json_eq(got, want, "JWKS and Pulsedive over trusted TLS");
 	json_decref(got);
 	json_decref(want);
 	stop_cleanly(relayd);
