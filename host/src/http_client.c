@@ -34,7 +34,7 @@ struct transfer {
 	http_client_cb cb;
 	void *arg;
 	struct relayd_strbuf body;
-	struct relayd_strbuf headers;      /* "name: value\0" records of the last response */
+	struct relayd_strbuf headers; /* "name: value\0" records of the last response */
 	char reason[128];
 	size_t max_body;
 	bool too_large;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Listening socket, workers (one loop + evhttp each), signals, drain, reload. */
+/* Workers (one loop + evhttp each, on its own listening socket), signals, drain, reload. */
 #include "server.h"
 
 #include <curl/curl.h>
