@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <relayd/ctim.h>
+#include <relayd/json.h>
 
 #include "pulsedive.h"
 #include "pulsedive_map.h"
@@ -62,20 +63,6 @@ static bool time_field(const json_t *o, const char *key, int64_t *us)
 {
 	const char *text = str_field(o, key);
 	return text && ctim_time_parse(text, us) == RELAYD_OK;
-}
-
-/* Python truthiness of a JSON value (the reference tests `if output['retired']`). */
-static bool truthy(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return json_object_size(v) > 0;
-	case JSON_ARRAY: return json_array_size(v) > 0;
-	case JSON_STRING: return json_string_length(v) > 0;
-	case JSON_INTEGER: return json_integer_value(v) != 0;
-	case JSON_REAL: return json_real_value(v) != 0.0;
-	case JSON_TRUE: return true;
-	default: return false;
-	}
 }
 
 /* A list the reference reads with output.get(name, []): absent or null is
@@ -139,7 +126,7 @@ static bool check_retired_stamp(const json_t *lookup)
 	int64_t t;
 	if (!v)
 		return false; /* the reference indexes it: KeyError */
-	if (!truthy(v))
+	if (!relayd_json_truthy(v))
 		return true;
 	return json_is_string(v) && ctim_time_parse(json_string_value(v), &t) == RELAYD_OK;
 }
@@ -349,11 +336,11 @@ static int obs_ctx_init(struct pd_obs_ctx *x, const struct pd_map_opts *o, const
 		return RELAYD_EINVAL;
 	const char *risk = str_field(lookup, "risk");
 	x->raw = pd_risk_row(risk);
-	x->row = truthy(json_object_get(lookup, "retired")) && strcmp(risk, "none") == 0
+	x->row = relayd_json_truthy(json_object_get(lookup, "retired")) && strcmp(risk, "none") == 0
 	             ? pd_risk_row("retired")
 	             : x->raw;
 	time_field(lookup, "stamp_seen", &x->seen_us);
-	if (!truthy(json_object_get(lookup, "stamp_retired")) ||
+	if (!relayd_json_truthy(json_object_get(lookup, "stamp_retired")) ||
 	    !time_field(lookup, "stamp_retired", &end_us))
 		end_us = x->seen_us + PD_STORAGE_PERIOD_US;
 	x->valid = ctim_span(x->seen_us, end_us);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <relayd/status.h>
+#include <relayd/json.h>
 
 #include "ts_envelope.h"
 
@@ -62,20 +63,6 @@ int ts_json_int_field(const json_t *v, int64_t *out)
 	return RELAYD_EINVAL;
 }
 
-/* Python truthiness of a json.loads() value. */
-static bool truthy(const json_t *v)
-{
-	switch (v ? json_typeof(v) : JSON_NULL) {
-	case JSON_OBJECT: return json_object_size(v) > 0;
-	case JSON_ARRAY: return json_array_size(v) > 0;
-	case JSON_STRING: return json_string_length(v) > 0;
-	case JSON_INTEGER: return json_integer_value(v) != 0;
-	case JSON_REAL: return json_real_value(v) != 0.0;
-	case JSON_TRUE: return true;
-	default: return false;
-	}
-}
-
 static int fail_with(struct ts_webhook_error *err, const char *what, const json_t *root)
 {
 	char *repr = ts_pyrepr(root, TS_REPR_MAX);
@@ -100,9 +87,9 @@ static int validate_alert(const json_t *alert, const json_t *root, struct ts_ale
 	const json_t *created = json_is_object(alert) ? json_object_get(alert, "created_at") : NULL;
 	int64_t ms;
 
-	if (!truthy(id))
+	if (!relayd_json_truthy(id))
 		return fail_with(err, "alert lacks 'id' field", root);
-	if (!truthy(created))
+	if (!relayd_json_truthy(created))
 		return fail_with(err, "alert lacks 'created_at' field", root);
 	if (!json_is_string(id) || !ts_id_valid(json_string_value(id)))
 		return fail_with(err, "alert has invalid 'id' field", root);
@@ -143,8 +130,8 @@ int ts_webhook_parse(const void *body, size_t len, struct ts_webhook **out,
 	/* The list of alert elements: root["alerts"], or root itself when it is
 	 * an un-wrapped alert (no "alerts" key at all, but an id and a created_at). */
 	const json_t *alerts = json_is_object(root) ? json_object_get(root, "alerts") : NULL;
-	bool flat = json_is_object(root) && !alerts && truthy(json_object_get(root, "id")) &&
-	            truthy(json_object_get(root, "created_at"));
+	bool flat = json_is_object(root) && !alerts && relayd_json_truthy(json_object_get(root, "id")) &&
+	            relayd_json_truthy(json_object_get(root, "created_at"));
 	size_t n = flat ? 1 : (json_is_array(alerts) ? json_array_size(alerts) : 0);
 	if (n == 0) {
 		rc = fail_with(err, "Webhook lacks alerts", root);

@@ -350,6 +350,28 @@ static int check_fixture(const char *path, const struct stat *st, int type, stru
 	return 0;
 }
 
+/* Python's bool() of every kind of json.loads() value. */
+START_TEST(truthiness_is_pythons)
+{
+	const char *falsy[] = { "null", "false", "0", "0.0", "-0.0", "\"\"", "[]", "{}" };
+	const char *truthy[] = { "true", "1", "-1", "0.5", "\"0\"", "\" \"", "[0]", "{\"a\":null}" };
+
+	ck_assert(!relayd_json_truthy(NULL));
+	for (size_t i = 0; i < sizeof(falsy) / sizeof(falsy[0]); i++) {
+		json_t *v = json_loads(falsy[i], JSON_DECODE_ANY, NULL);
+		ck_assert_ptr_nonnull(v);
+		ck_assert_msg(!relayd_json_truthy(v), "%s is truthy", falsy[i]);
+		json_decref(v);
+	}
+	for (size_t i = 0; i < sizeof(truthy) / sizeof(truthy[0]); i++) {
+		json_t *v = json_loads(truthy[i], JSON_DECODE_ANY, NULL);
+		ck_assert_ptr_nonnull(v);
+		ck_assert_msg(relayd_json_truthy(v), "%s is falsy", truthy[i]);
+		json_decref(v);
+	}
+}
+END_TEST
+
 START_TEST(every_fixture_reads_and_writes_the_same)
 {
 	const char *dir = getenv("FIXTURES_DIR");
@@ -379,6 +401,7 @@ static Suite *json_suite(void)
 	tcase_add_test(tc, deep_documents_agree);
 	tcase_add_test(tc, long_strings_and_keys);
 	tcase_add_test(tc, special_bytes_at_every_offset_of_a_word);
+	tcase_add_test(tc, truthiness_is_pythons);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("fixtures");
 	tcase_add_test(tc, every_fixture_reads_and_writes_the_same);

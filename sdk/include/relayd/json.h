@@ -3,6 +3,7 @@
 #ifndef RELAYD_JSON_H
 #define RELAYD_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -66,6 +67,11 @@ json_t *relayd_json_stringn(const char *s, size_t len);
  *  -1 when @p key is NULL or not valid UTF-8, @p object is not an object,
  *  @p value is NULL, or memory ran out. */
 int relayd_json_set_new(json_t *object, const char *key, json_t *value);
+
+/** Python's truthiness of what json.loads() gave, as the Python references
+ *  test fields (`if alert['id']:`): false for NULL (absent), null, false,
+ *  0, 0.0, "", [] and {}; true otherwise. */
+bool relayd_json_truthy(const json_t *value);
 
 #ifdef __cplusplus
 }
