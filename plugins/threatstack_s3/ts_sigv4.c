@@ -11,7 +11,6 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/sha.h>
 
 #include <relayd/status.h>
 #include <relayd/strbuf.h>
@@ -98,9 +97,10 @@ static void to_hex(const unsigned char *d, size_t n, char *out)
 
 void ts_sha256_hex(const void *data, size_t len, char out[65])
 {
-	unsigned char md[SHA256_DIGEST_LENGTH];
-	SHA256(data ? data : (const void *)"", len, md);
-	to_hex(md, sizeof(md), out);
+	/* The SDK's digest; "" when it fails (out of memory), which S3 refuses
+	 * like any bad signature, so the delivery is retried. */
+	if (relayd_hex_sha256(data ? data : "", len, out) != RELAYD_OK)
+		out[0] = '\0';
 }
 
 struct lc_header {

@@ -32,7 +32,8 @@ struct ts_query_param {
  */
 char *ts_canonical_query(const struct ts_query_param *params, size_t n);
 
-/** Hex SHA-256 of data (the x-amz-content-sha256 value). out gets 64 chars + NUL. */
+/** Hex SHA-256 of data (the x-amz-content-sha256 value). out gets 64 chars + NUL
+ *  ("" in the unlikely case the digest fails: S3 then refuses the request). */
 void ts_sha256_hex(const void *data, size_t len, char out[65]);
 
 struct ts_sigv4_header {

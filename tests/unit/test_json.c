@@ -274,17 +274,17 @@ START_TEST(long_strings_and_keys)
 {
 	/* Escaped strings and keys longer than any small buffer. */
 	size_t n = 5000;
-	char *s = malloc(n * 2 + 64);
-	char *p = s;
-	p += sprintf(p, "{\"");
+	struct relayd_strbuf b = RELAYD_STRBUF_INIT;
+	relayd_strbuf_append_str(&b, "{\"");
 	for (size_t i = 0; i < n / 2; i++)
-		p += sprintf(p, "\\n");
-	p += sprintf(p, "\":[\"");
+		relayd_strbuf_append_str(&b, "\\n");
+	relayd_strbuf_append_str(&b, "\":[\"");
 	for (size_t i = 0; i < n / 2; i++)
-		p += sprintf(p, "\\t");
-	p += sprintf(p, "\"]}");
-	ck_assert(check_read_agrees(s, (size_t)(p - s), 0));
-	free(s);
+		relayd_strbuf_append_str(&b, "\\t");
+	relayd_strbuf_append_str(&b, "\"]}");
+	ck_assert_int_eq(b.status, RELAYD_OK);
+	ck_assert(check_read_agrees(b.data, b.len, 0));
+	relayd_strbuf_free(&b);
 }
 END_TEST
 
