@@ -139,7 +139,7 @@ static bool is_http_url(const char *s)
 	return n && s[n] != '\0' && s[n] != '/';
 }
 
-/* ---- entry lists ---------------------------------- */
+/* ---- entry lists -------------------------------------------------------- */
 
 static int entries_add(struct conf_entry **v, size_t *n, size_t *cap, const char *key,
                        const char *value, int line, bool host_key, bool secret)
