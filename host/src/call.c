@@ -9,6 +9,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include <relayd/ctim.h>
 #include <relayd/json.h>
 
 #include "generation.h"
@@ -136,6 +137,7 @@ static void call_free(struct relayd_call *c)
 	}
 	json_decref(c->claims);
 	json_decref(c->warnings);
+	ctim_bundle_free(c->ctim);
 	if (c->query_parsed)
 		evhttp_clear_headers(&c->query);
 	arena_release(&c->arena);
@@ -287,6 +289,8 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 	if (c->kind == CALL_RELAY) {
 		char msg[160];
 		snprintf(msg, sizeof(msg), "relayd did not get an answer within %lld ms.", (long long)ms);
+		/* What a stuck plugin wrote so far is not an answer it gave. */
+		ctim_bundle_clear(c->ctim);
 		services_relay_fail(c, NULL, "request timeout", msg);
 	} else {
 		call_send_error(c, c->pi ? c->pi->desc->envelope : RELAYD_ENVELOPE_RELAY, 504,

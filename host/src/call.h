@@ -58,6 +58,7 @@ struct relayd_call {
 
 	struct event *deadline_timer;      /* ends a call its plugin never ended */
 	json_t *warnings;                  /* array of {code,message,type:"warning"} */
+	struct ctim_bundle *ctim;          /* call_ctim's bundle; NULL until asked for */
 	bool ended;                        /* a reply was sent (or the client left) */
 	int status;                        /* for the access line */
 	unsigned upstream_calls;

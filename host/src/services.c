@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include <relayd/ctim.h>
+#include <relayd/json.h>
+#include <relayd/strbuf.h>
 
 #include "cache.h"
 #include "call.h"
@@ -141,25 +143,60 @@ static char *svc_printf(struct relayd_call *c, const char *fmt, ...)
 
 /* ---- relay envelopes ------------------------------------------------- */
 
-static json_t *relay_body(struct relayd_call *c, json_t *data, json_t *fatal)
+static struct ctim_bundle *svc_call_ctim(struct relayd_call *c)
 {
-	json_t *body = json_object();
-	if (data)
-		json_object_set_new(body, "data", data);
+	if (!c->ctim)
+		c->ctim = ctim_bundle_new();
+	return c->ctim;
+}
+
+/* The call's warnings, then @p fatal; NULL when there are none. */
+static json_t *relay_errors(struct relayd_call *c, json_t *fatal)
+{
 	json_t *errors = c->warnings ? json_copy(c->warnings) : NULL;
 	if (fatal) {
 		if (!errors)
 			errors = json_array();
 		json_array_append_new(errors, fatal);
 	}
-	if (errors)
-		json_object_set_new(body, "errors", errors);
-	return body;
+	return errors;
+}
+
+/* Replies are a few KiB: start there rather than grow through realloc. */
+#define RELAY_BODY_FIRST_CAP 8192
+
+/* Sends 200 {"data": …, "errors": […]} written as text: "data" is @p data
+ * when given (taken), else the call's bundle when @p bundle_data; "errors"
+ * the warnings and @p fatal (taken). */
+static void send_relay_body(struct relayd_call *c, json_t *data, bool bundle_data, json_t *fatal)
+{
+	json_t *errors = relay_errors(c, fatal);
+	struct relayd_strbuf out = RELAYD_STRBUF_INIT;
+	int rc = relayd_strbuf_reserve(&out, RELAY_BODY_FIRST_CAP);
+	relayd_strbuf_append_char(&out, '{');
+	if (data || bundle_data) {
+		relayd_strbuf_append_str(&out, "\"data\":");
+		if (rc == RELAYD_OK)
+			rc = data ? relayd_json_append(&out, data) : ctim_bundle_append_data(c->ctim, &out);
+	}
+	if (errors) {
+		relayd_strbuf_append_str(&out, data || bundle_data ? ",\"errors\":" : "\"errors\":");
+		if (rc == RELAYD_OK)
+			rc = relayd_json_append(&out, errors);
+	}
+	relayd_strbuf_append_char(&out, '}');
+	json_decref(data);
+	json_decref(errors);
+	if (rc == RELAYD_OK && out.status == RELAYD_OK)
+		call_send(c, 200, "application/json", NULL, out.data, out.len);
+	else
+		call_send_json(c, 500, NULL); /* NULL body: the out-of-memory answer */
+	relayd_strbuf_free(&out);
 }
 
 void services_relay_finish(struct relayd_call *c, json_t *data)
 {
-	call_send_json(c, 200, relay_body(c, data ? data : json_object(), NULL));
+	send_relay_body(c, data, true, NULL);
 }
 
 /* Error texts may carry upstream bytes (reason phrases, bodies): a string
@@ -184,7 +221,7 @@ void services_relay_fail(struct relayd_call *c, json_t *partial, const char *cod
 {
 	json_t *err = json_pack("{s:o, s:o, s:s}", "code", text_or_null(c, code && *code ? code : "unknown"),
 	                        "message", text_or_null(c, message), "type", "fatal");
-	call_send_json(c, 200, relay_body(c, partial, err));
+	send_relay_body(c, partial, !partial && c->ctim && !ctim_bundle_is_empty(c->ctim), err);
 }
 
 static void svc_finish(struct relayd_call *c, json_t *data)
@@ -461,4 +498,5 @@ const struct relayd_host host_services = {
 	.metric_add = svc_metric_add,
 	.metric_set = svc_metric_set,
 	.listen_is_loopback = svc_listen_is_loopback,
+	.call_ctim = svc_call_ctim,
 };

@@ -319,7 +319,7 @@ char *pd_map_feed_title(const char *name)
 struct pd_obs_ctx {
 	const struct pd_map_opts *o;
 	const json_t *lookup;
-	json_t *obs;                   /* {"type", "value"} from Pulsedive's own type and indicator */
+	struct ctim_obs obs;           /* Pulsedive's own type and indicator */
 	const struct pd_risk_row *row; /* with the retired substitution */
 	const struct pd_risk_row *raw; /* without it (threat indicators) */
 	struct ctim_range valid;       /* verdict, judgement, riskfactor indicators */
@@ -346,30 +346,29 @@ static int obs_ctx_init(struct pd_obs_ctx *x, const struct pd_map_opts *o, const
 	x->valid = ctim_span(x->seen_us, end_us);
 	ref_field(lookup, "iid", iid);
 	snprintf(x->page, sizeof x->page, PD_UI "indicator/?iid=%s", iid);
-	x->obs = ctim_observable(str_field(lookup, "type"), str_field(lookup, "indicator"));
-	return x->obs ? RELAYD_OK : RELAYD_ENOMEM;
+	x->obs = (struct ctim_obs){str_field(lookup, "type"), str_field(lookup, "indicator")};
+	return RELAYD_OK;
 }
 
-/* Adds @p e to @p kind of @p out; NULL (an earlier failure) is out of memory. */
-static int add(struct ctim_bundle *out, enum ctim_kind kind, json_t *e)
+/* Entities are written straight into the bundle (ctim_write_*): each
+ * function below starts one, adds its fields and ends it; a failed step
+ * makes ctim_doc_end return the failure and drop the entity. */
+
+static int add_verdict(const struct pd_obs_ctx *x, struct ctim_bundle *out)
 {
-	return e ? ctim_bundle_add(out, kind, e) : RELAYD_ENOMEM;
+	struct ctim_doc d;
+	ctim_write_verdict(&d, out, x->o->ctim, x->obs, x->row->disposition, x->valid);
+	return ctim_doc_end(&d);
 }
 
-static json_t *verdict(const struct pd_obs_ctx *x)
+static int add_judgement(const struct pd_obs_ctx *x, struct ctim_bundle *out)
 {
-	return ctim_verdict_new(x->o->ctim, x->obs, x->row->disposition, x->valid);
-}
-
-static json_t *judgement(const struct pd_obs_ctx *x)
-{
-	json_t *j = ctim_judgement_new(x->o->ctim, x->obs, x->row->disposition, x->row->severity,
-	                               "Medium", 85, "Pulsedive", x->valid);
-	if (j && (ctim_set_string(j, "source_uri", x->page) || ctim_set_tlp(j, "white"))) {
-		json_decref(j);
-		return NULL;
-	}
-	return j;
+	struct ctim_doc d;
+	ctim_write_judgement(&d, out, x->o->ctim, x->obs, x->row->disposition, x->row->severity,
+	                     "Medium", 85, "Pulsedive", x->valid);
+	ctim_doc_string(&d, "source_uri", x->page);
+	ctim_doc_tlp(&d, "white");
+	return ctim_doc_end(&d);
 }
 
 /* What an item contributes: texts, times, page, relationship type. */
@@ -384,6 +383,7 @@ struct pd_item_view {
 	int64_t observed_us;
 	char uri[PD_REF_SIZE + 48];
 	const char *rel_type;
+	char indicator_id[CTIM_ID_SIZE]; /* transient:indicator-<uuid5(name)> */
 };
 
 static int item_view(const struct pd_obs_ctx *x, const struct pd_item *it, struct pd_item_view *v)
@@ -422,54 +422,67 @@ static int item_view(const struct pd_obs_ctx *x, const struct pd_item *it, struc
 	return v->title ? RELAYD_OK : RELAYD_ENOMEM;
 }
 
-static json_t *indicator(const struct pd_obs_ctx *x, const struct pd_item_view *v)
+/* The views of the first @p n items, each drawn once for its indicator and
+ * its sighting (the uuid5 of the indicator id is a SHA-1). *views gets a
+ * calloc'd array; release it with free_views. */
+static int make_views(const struct pd_obs_ctx *x, const struct pd_item *items, size_t n,
+                      struct pd_item_view **views)
 {
-	char id[CTIM_ID_SIZE];
-	if (ctim_transient_id_v5(id, sizeof id, "indicator", v->name) != RELAYD_OK)
-		return NULL;
-	json_t *e = ctim_indicator_new(x->o->ctim, id, v->producer, v->valid);
-	int rc = e ? RELAYD_OK : RELAYD_ENOMEM;
-	if (rc == RELAYD_OK)
-		rc = ctim_set_string(e, "source", "Pulsedive");
-	if (rc == RELAYD_OK)
-		rc = ctim_set_string(e, "title", v->title);
-	if (rc == RELAYD_OK)
-		rc = ctim_set_string(e, "short_description", v->title);
-	if (rc == RELAYD_OK)
-		rc = ctim_set_tlp(e, "white");
-	if (rc == RELAYD_OK && v->category)
-		rc = ctim_add_tag(e, v->category);
-	if (rc == RELAYD_OK && v->severity)
-		rc = ctim_set_severity(e, v->severity);
-	if (rc == RELAYD_OK && v->category) /* threats and feeds link to their page */
-		rc = ctim_set_string(e, "source_uri", v->uri);
-	if (rc != RELAYD_OK) {
-		json_decref(e);
-		return NULL;
+	struct pd_item_view *v = calloc(n ? n : 1, sizeof *v);
+	int rc = v ? RELAYD_OK : RELAYD_ENOMEM;
+	for (size_t i = 0; rc == RELAYD_OK && i < n; i++) {
+		rc = item_view(x, &items[i], &v[i]);
+		if (rc == RELAYD_OK)
+			rc = ctim_transient_id_v5(v[i].indicator_id, sizeof v[i].indicator_id,
+			                          "indicator", v[i].name);
 	}
-	return e;
+	*views = v;
+	return rc;
 }
 
-static json_t *sighting(const struct pd_obs_ctx *x, int64_t observed_us, const char *description,
-                        const char *severity, const char *uri)
+static void free_views(struct pd_item_view *views, size_t n)
 {
-	json_t *e = ctim_sighting_new(x->o->ctim, 1, "Medium", ctim_at(observed_us));
-	int rc = e ? RELAYD_OK : RELAYD_ENOMEM;
-	if (rc == RELAYD_OK)
-		rc = ctim_set_string(e, "source", "Pulsedive");
-	if (rc == RELAYD_OK)
-		rc = ctim_set_string(e, "description", description);
-	if (rc == RELAYD_OK)
-		rc = ctim_set_string(e, "source_uri", uri);
-	if (rc == RELAYD_OK && severity)
-		rc = ctim_set_severity(e, severity);
-	if (rc == RELAYD_OK)
-		rc = ctim_add_observable(e, x->obs);
-	if (rc != RELAYD_OK) {
-		json_decref(e);
-		return NULL;
+	for (size_t i = 0; views && i < n; i++)
+		free(views[i].title);
+	free(views);
+}
+
+static int add_indicator(const struct pd_obs_ctx *x, const struct pd_item_view *v,
+                         struct ctim_bundle *out)
+{
+	struct ctim_doc d;
+	ctim_write_indicator(&d, out, x->o->ctim, v->indicator_id, v->producer, v->valid);
+	ctim_doc_string(&d, "source", "Pulsedive");
+	ctim_doc_string(&d, "title", v->title);
+	ctim_doc_string(&d, "short_description", v->title);
+	ctim_doc_tlp(&d, "white");
+	if (v->category) {
+		ctim_doc_open_array(&d, "tags");
+		ctim_doc_string(&d, NULL, v->category);
+		ctim_doc_close(&d);
 	}
-	return e;
+	if (v->severity)
+		ctim_doc_severity(&d, v->severity);
+	if (v->category) /* threats and feeds link to their page */
+		ctim_doc_string(&d, "source_uri", v->uri);
+	return ctim_doc_end(&d);
+}
+
+/* Starts a sighting with the fields every Pulsedive sighting has; the
+ * caller may add more and ends it. */
+static void begin_sighting(struct ctim_doc *d, const struct pd_obs_ctx *x, int64_t observed_us,
+                           const char *description, const char *severity, const char *uri,
+                           struct ctim_bundle *out)
+{
+	ctim_write_sighting(d, out, x->o->ctim, 1, "Medium", ctim_at(observed_us));
+	ctim_doc_string(d, "source", "Pulsedive");
+	ctim_doc_string(d, "description", description);
+	ctim_doc_string(d, "source_uri", uri);
+	if (severity)
+		ctim_doc_severity(d, severity);
+	ctim_doc_open_array(d, "observables");
+	ctim_doc_observable(d, NULL, x->obs);
+	ctim_doc_close(d);
 }
 
 static size_t min_size(size_t a, int limit)
@@ -478,97 +491,68 @@ static size_t min_size(size_t a, int limit)
 	return a < l ? a : l;
 }
 
-static int add_indicators(const struct pd_obs_ctx *x, const struct pd_item *items, size_t n,
-                          struct ctim_bundle *out)
+static int add_indicators(const struct pd_obs_ctx *x, const struct pd_item_view *views,
+                          size_t n, struct ctim_bundle *out)
 {
-	for (size_t i = 0; i < min_size(n, x->o->limit); i++) {
-		struct pd_item_view v;
-		int rc = item_view(x, &items[i], &v);
-		if (rc == RELAYD_OK)
-			rc = add(out, CTIM_INDICATOR, indicator(x, &v));
-		free(v.title);
-		if (rc != RELAYD_OK)
-			return rc;
-	}
-	return RELAYD_OK;
+	int rc = RELAYD_OK;
+	for (size_t i = 0; rc == RELAYD_OK && i < n; i++)
+		rc = add_indicator(x, &views[i], out);
+	return rc;
 }
 
-/* A sighting's relationship, remembered until every sighting has its id
- * (the reference draws the relationship ids last). */
-struct pd_link {
-	char sighting_id[CTIM_ID_SIZE];
-	char indicator_id[CTIM_ID_SIZE];
-	const char *type;
-};
-
-static int add_item_sightings(const struct pd_obs_ctx *x, const struct pd_item *items, size_t n,
-                              struct pd_link *links, struct ctim_bundle *out)
+static int add_item_sighting(const struct pd_obs_ctx *x, const struct pd_item_view *v,
+                             char sighting_id[CTIM_ID_SIZE], struct ctim_bundle *out)
 {
-	for (size_t i = 0; i < n; i++) {
-		struct pd_item_view v;
-		int rc = item_view(x, &items[i], &v);
-		json_t *s = NULL;
-		if (rc == RELAYD_OK)
-			s = sighting(x, v.observed_us, v.title, v.sev_sight, v.uri);
-		if (s) {
-			snprintf(links[i].sighting_id, CTIM_ID_SIZE, "%s", ctim_entity_id(s));
-			rc = ctim_transient_id_v5(links[i].indicator_id, CTIM_ID_SIZE, "indicator",
-			                          v.name);
-			links[i].type = v.rel_type;
-		}
-		free(v.title);
-		if (rc == RELAYD_OK)
-			rc = add(out, CTIM_SIGHTING, s);
-		else
-			json_decref(s);
-		if (rc != RELAYD_OK)
-			return rc;
-	}
-	return RELAYD_OK;
+	struct ctim_doc d;
+	begin_sighting(&d, x, v->observed_us, v->title, v->sev_sight, v->uri, out);
+	memcpy(sighting_id, ctim_doc_id(&d), CTIM_ID_SIZE);
+	return ctim_doc_end(&d);
 }
 
 static int add_active_dns(const struct pd_obs_ctx *x, const json_t *relations,
                           struct ctim_bundle *out)
 {
-	json_t *s = sighting(x, x->seen_us, "Active DNS", NULL, x->page);
-	if (s && json_object_set(s, "relations", (json_t *)relations) != 0) {
-		json_decref(s);
-		s = NULL;
-	}
-	return add(out, CTIM_SIGHTING, s);
+	struct ctim_doc d;
+	begin_sighting(&d, x, x->seen_us, "Active DNS", NULL, x->page, out);
+	ctim_doc_json(&d, "relations", relations);
+	return ctim_doc_end(&d);
 }
 
-static int add_relationships(const struct pd_obs_ctx *x, const struct pd_link *links, size_t n,
+/* One relationship per item sighting, drawn after every sighting has its
+ * id (as the reference draws them). */
+static int add_relationships(const struct pd_obs_ctx *x, const struct pd_item_view *views,
+                             char (*sighting_ids)[CTIM_ID_SIZE], size_t n,
                              struct ctim_bundle *out)
 {
 	for (size_t i = 0; i < n; i++) {
-		json_t *r = ctim_relationship_new(x->o->ctim, links[i].type, links[i].sighting_id,
-		                                  links[i].indicator_id);
-		if (r && ctim_set_tlp(r, "white") != RELAYD_OK) {
-			json_decref(r);
-			r = NULL;
-		}
-		int rc = add(out, CTIM_RELATIONSHIP, r);
+		struct ctim_doc d;
+		ctim_write_relationship(&d, out, x->o->ctim, views[i].rel_type, sighting_ids[i],
+		                        views[i].indicator_id);
+		ctim_doc_tlp(&d, "white");
+		int rc = ctim_doc_end(&d);
 		if (rc != RELAYD_OK)
 			return rc;
 	}
 	return RELAYD_OK;
 }
 
-static int add_sightings(const struct pd_obs_ctx *x, const struct pd_item *items, size_t n,
-                         const json_t *relations, struct ctim_bundle *out)
+/* @p n items of @p total are kept (the limit); the Active DNS sighting
+ * needs room under the limit too. */
+static int add_sightings(const struct pd_obs_ctx *x, const struct pd_item_view *views, size_t n,
+                         size_t total, const json_t *relations, struct ctim_bundle *out)
 {
-	size_t kept = min_size(n, x->o->limit);
-	struct pd_link *links = calloc(kept ? kept : 1, sizeof *links);
-	if (!links)
+	char (*sighting_ids)[CTIM_ID_SIZE] = calloc(n ? n : 1, sizeof *sighting_ids);
+	if (!sighting_ids)
 		return RELAYD_ENOMEM;
-	int rc = add_item_sightings(x, items, kept, links, out);
+	int rc = RELAYD_OK;
+	for (size_t i = 0; rc == RELAYD_OK && i < n; i++)
+		rc = add_item_sighting(x, &views[i], sighting_ids[i], out);
 	/* The Active DNS sighting counts toward the sightings limit (§8). */
-	if (rc == RELAYD_OK && json_array_size(relations) > 0 && min_size(n + 1, x->o->limit) > n)
+	if (rc == RELAYD_OK && json_array_size(relations) > 0 && min_size(total + 1, x->o->limit) > total)
 		rc = add_active_dns(x, relations, out);
 	if (rc == RELAYD_OK)
-		rc = add_relationships(x, links, kept, out);
-	free(links);
+		rc = add_relationships(x, views, sighting_ids, n, out);
+	free(sighting_ids);
 	return rc;
 }
 
@@ -581,15 +565,19 @@ int pd_map_observe(const struct pd_map_opts *o, const json_t *lookup, const json
 	struct pd_item *items = rc == RELAYD_OK ? ordered_items(lookup, &n) : NULL;
 	if (rc == RELAYD_OK && !items)
 		rc = RELAYD_ENOMEM;
+	size_t kept = min_size(n, o->limit);
+	struct pd_item_view *views = NULL;
 	if (rc == RELAYD_OK)
-		rc = add(out, CTIM_VERDICT, verdict(&x));
+		rc = make_views(&x, items, kept, &views);
 	if (rc == RELAYD_OK)
-		rc = add(out, CTIM_JUDGEMENT, judgement(&x));
+		rc = add_verdict(&x, out);
 	if (rc == RELAYD_OK)
-		rc = add_indicators(&x, items, n, out);
+		rc = add_judgement(&x, out);
+	if (rc == RELAYD_OK)
+		rc = add_indicators(&x, views, kept, out);
 	if (rc == RELAYD_OK && with_sightings)
-		rc = add_sightings(&x, items, n, relations, out);
+		rc = add_sightings(&x, views, kept, n, relations, out);
+	free_views(views, kept);
 	free(items);
-	json_decref(x.obs);
 	return rc;
 }

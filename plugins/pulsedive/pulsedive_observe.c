@@ -135,25 +135,25 @@ static const struct pd_obs_item *collect(struct pd_observe *op, struct ctim_bund
 	return NULL;
 }
 
+/* Entities go straight into the call's bundle, which finish and fail send
+ * as "data" (an empty bundle: {} with finish, no "data" with fail). */
 static void on_all_done(struct relayd_call *call, void *arg)
 {
 	struct pd_observe *op = arg;
 	const struct relayd_host *host = op->st->host;
-	struct ctim_bundle *b = ctim_bundle_new();
+	struct ctim_bundle *b = host->call_ctim(call);
 	int rc = RELAYD_ENOMEM;
 	const struct pd_obs_item *failed = b ? collect(op, b, &rc) : NULL;
 	release_items(op);
-	json_t *data = b && !ctim_bundle_is_empty(b) ? ctim_bundle_to_data(b) : NULL;
 	if (rc != RELAYD_OK) {
-		json_decref(data);
+		ctim_bundle_clear(b); /* no half-mapped answer */
 		host->fail(call, NULL, "unknown", "Mapping the %s answer failed: %s", PD_DISPLAY_NAME,
 		           relayd_strstatus(rc));
 	} else if (failed) {
-		pd_api_fail(host, call, data, &failed->failure);
+		pd_api_fail(host, call, NULL, &failed->failure);
 	} else {
-		host->finish(call, data ? data : json_object());
+		host->finish(call, NULL);
 	}
-	ctim_bundle_free(b);
 }
 
 void pd_observe(void *state, struct relayd_call *call, const struct relayd_observable *obs,

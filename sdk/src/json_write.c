@@ -8,29 +8,12 @@
 
 #include <relayd/status.h>
 
+#include "strbuf_put.h"
 #include "utf8.h"
 
 /* jansson's own parsing limit; a deeper tree can only come from a cycle
  * (which json_dumps refuses too) or from code building one on purpose. */
 #define JSON_WRITE_MAX_DEPTH 2048
-
-/* Appends without a function call when the bytes fit, which they nearly
- * always do once the buffer has grown to the size of a reply. */
-static inline void put_bytes(struct relayd_strbuf *out, const void *p, size_t n)
-{
-	if (out->status == RELAYD_OK && out->len + n < out->cap) {
-		memcpy(out->data + out->len, p, n);
-		out->len += n;
-		out->data[out->len] = '\0';
-		return;
-	}
-	relayd_strbuf_append(out, p, n);
-}
-
-static inline void put_char(struct relayd_strbuf *out, char c)
-{
-	put_bytes(out, &c, 1);
-}
 
 /* The escape json_dumps writes for an ASCII byte that needs one. */
 static size_t escape_of(unsigned char c, char seq[6])
@@ -80,7 +63,7 @@ static int put_string(struct relayd_strbuf *out, const char *s, size_t len)
 		out->len += len + 2;
 		return RELAYD_OK;
 	}
-	put_char(out, '"');
+	strbuf_put_char(out, '"');
 	while (p < end) {
 		const unsigned char *run = p;
 		for (;;) {
@@ -92,31 +75,20 @@ static int put_string(struct relayd_strbuf *out, const char *s, size_t len)
 				return RELAYD_EINVAL;
 			p += n;
 		}
-		put_bytes(out, run, (size_t)(p - run));
+		strbuf_put(out, run, (size_t)(p - run));
 		if (p == end)
 			break;
 		char seq[6];
-		put_bytes(out, seq, escape_of(*p, seq));
+		strbuf_put(out, seq, escape_of(*p, seq));
 		p++;
 	}
-	put_char(out, '"');
+	strbuf_put_char(out, '"');
 	return out->status;
 }
 
 static int put_integer(struct relayd_strbuf *out, json_int_t v)
 {
-	char digits[24];
-	char *end = digits + sizeof(digits);
-	char *p = end;
-	/* Through unsigned: -LLONG_MIN does not fit a json_int_t. */
-	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		*--p = '-';
-	put_bytes(out, p, (size_t)(end - p));
+	strbuf_put_integer(out, v);
 	return out->status;
 }
 
@@ -137,38 +109,38 @@ static int put_value(struct relayd_strbuf *out, const json_t *json, int depth);
 static int put_array(struct relayd_strbuf *out, const json_t *json, int depth)
 {
 	size_t n = json_array_size(json);
-	put_char(out, '[');
+	strbuf_put_char(out, '[');
 	for (size_t i = 0; i < n; i++) {
 		if (i)
-			put_char(out, ',');
+			strbuf_put_char(out, ',');
 		int rc = put_value(out, json_array_get(json, i), depth + 1);
 		if (rc != RELAYD_OK)
 			return rc;
 	}
-	put_char(out, ']');
+	strbuf_put_char(out, ']');
 	return out->status;
 }
 
 static int put_object(struct relayd_strbuf *out, const json_t *json, int depth)
 {
-	put_char(out, '{');
+	strbuf_put_char(out, '{');
 	bool first = true;
 	/* json_object_iter walks keys in insertion order, as json_dumps does
 	 * without JSON_SORT_KEYS. */
 	for (void *it = json_object_iter((json_t *)json); it;
 	     it = json_object_iter_next((json_t *)json, it)) {
 		if (!first)
-			put_char(out, ',');
+			strbuf_put_char(out, ',');
 		first = false;
 		int rc = put_string(out, json_object_iter_key(it), json_object_iter_key_len(it));
 		if (rc != RELAYD_OK)
 			return rc;
-		put_char(out, ':');
+		strbuf_put_char(out, ':');
 		rc = put_value(out, json_object_iter_value(it), depth + 1);
 		if (rc != RELAYD_OK)
 			return rc;
 	}
-	put_char(out, '}');
+	strbuf_put_char(out, '}');
 	return out->status;
 }
 
@@ -182,12 +154,27 @@ static int put_value(struct relayd_strbuf *out, const json_t *json, int depth)
 	case JSON_STRING: return put_string(out, json_string_value(json), json_string_length(json));
 	case JSON_INTEGER: return put_integer(out, json_integer_value(json));
 	case JSON_REAL: return put_real(out, json);
-	case JSON_TRUE: put_bytes(out, "true", 4); break;
-	case JSON_FALSE: put_bytes(out, "false", 5); break;
-	case JSON_NULL: put_bytes(out, "null", 4); break;
+	case JSON_TRUE: strbuf_put(out, "true", 4); break;
+	case JSON_FALSE: strbuf_put(out, "false", 5); break;
+	case JSON_NULL: strbuf_put(out, "null", 4); break;
 	default: return RELAYD_EINVAL;
 	}
 	return out->status;
+}
+
+int relayd_json_append_string(struct relayd_strbuf *out, const char *s, size_t len)
+{
+	if (!out || !s)
+		return RELAYD_EINVAL;
+	size_t before = out->len;
+	int rc = put_string(out, s, len);
+	if (rc == RELAYD_EINVAL && out->status == RELAYD_OK) {
+		/* The bad byte came after part of the string was written. */
+		out->len = before;
+		if (out->data)
+			out->data[before] = '\0';
+	}
+	return rc == RELAYD_OK ? out->status : rc;
 }
 
 int relayd_json_append(struct relayd_strbuf *out, const json_t *json)

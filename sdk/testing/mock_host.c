@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <relayd/ctim.h>
 #include <relayd/plugin.h>
 
 #define MOCK_RUN_LIMIT 1000000u
@@ -175,6 +176,7 @@ struct relayd_call {
 	int64_t deadline_ms;
 	struct ptrvec arena;    /* malloc'd blocks from call_alloc */
 	json_t *warnings;       /* array of {code, message, type} */
+	struct ctim_bundle *ctim; /* call_ctim's bundle, NULL until asked for */
 	unsigned end_count;
 	enum call_end end;
 	json_t *result;
@@ -529,6 +531,13 @@ static json_t *error_object(const char *code, const char *fmt, va_list ap, const
 	return json_pack("{s:s?, s:o, s:s}", "code", code, "message", message, "type", type);
 }
 
+static struct ctim_bundle *svc_call_ctim(struct relayd_call *call)
+{
+	if (!call->ctim)
+		call->ctim = ctim_bundle_new();
+	return call->ctim;
+}
+
 static void svc_finish(struct relayd_call *call, json_t *data)
 {
 	if (!begin_end(call, "finish")) {
@@ -538,6 +547,9 @@ static void svc_finish(struct relayd_call *call, json_t *data)
 	call->end = END_ENVELOPE;
 	call->http_status = 200;
 	call->result = json_object();
+	/* As the host: no data means the call's bundle ({} when none). */
+	if (!data)
+		data = call->ctim ? ctim_bundle_to_data(call->ctim) : json_object();
 	json_object_set_new(call->result, "data", data ? data : json_null());
 	if (json_array_size(call->warnings) > 0)
 		json_object_set_new(call->result, "errors", json_copy(call->warnings));
@@ -553,6 +565,8 @@ static void svc_fail(struct relayd_call *call, json_t *partial, const char *code
 	call->end = END_ENVELOPE;
 	call->http_status = 200;
 	call->result = json_object();
+	if (!partial && call->ctim && !ctim_bundle_is_empty(call->ctim))
+		partial = ctim_bundle_to_data(call->ctim);
 	if (partial)
 		json_object_set_new(call->result, "data", partial);
 	va_list ap;
@@ -992,6 +1006,7 @@ static void call_free(void *p)
 	free(call->api_key);
 	vec_free(&call->arena, free);
 	json_decref(call->warnings);
+	ctim_bundle_free(call->ctim);
 	json_decref(call->result);
 	free(call->reply_body);
 	free(call->reply_type);
@@ -1289,6 +1304,7 @@ static const struct relayd_host services_template = {
     .ratelimit_acquire = svc_ratelimit_acquire,
     .metric_add = svc_metric_add,
     .metric_set = svc_metric_set,
+    .call_ctim = svc_call_ctim,
 };
 
 struct mock_host *mock_host_new(void)

@@ -22,7 +22,7 @@ struct broken_case {
 static const struct broken_case broken_cases[] = {
 	{ "bad_magic", "bad magic 0xdeadbeef, expected 0x52504c47" },
 	{ "bad_major", "ABI major 2, host supports 1" },
-	{ "newer_minor", "ABI minor 9 is newer than host 1.0" },
+	{ "newer_minor", "ABI minor 9 is newer than host 1.1" },
 	{ "small_struct", NULL },
 	{ "no_entry", "no symbol relayd_plugin_entry" },
 	{ "null_entry", "entry returned NULL" },

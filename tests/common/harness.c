@@ -850,7 +850,9 @@ json_t *harness_response_json(const struct harness_response *resp)
 {
 	if (resp->body == NULL)
 		return NULL;
-	return json_loadb(resp->body, resp->body_len, JSON_DECODE_ANY, NULL);
+	/* Duplicate keys fail the parse: relays write CTIM as text field by
+	 * field (ctim_doc_*), and a field written twice must not go unseen. */
+	return json_loadb(resp->body, resp->body_len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL);
 }
 
 long harness_get_json(const struct harness_proc *p, const char *path, json_t **json)

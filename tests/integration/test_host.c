@@ -130,7 +130,7 @@ START_TEST(version_lists_relayd_abi_and_echo)
 	struct harness_proc *p = start_echo();
 
 	assert_get(p, "/version", 200,
-	           "{\"relayd\":\"" RELAYD_VERSION "\",\"abi\":{\"major\":1,\"minor\":0},"
+	           "{\"relayd\":\"" RELAYD_VERSION "\",\"abi\":{\"major\":1,\"minor\":1},"
 	           "\"plugins\":[{\"name\":\"echo\",\"version\":\"1.2.3\"}]}");
 	stop_expect_zero(p);
 }
@@ -435,6 +435,70 @@ START_TEST(deadline_guard_answers_for_a_silent_plugin)
 }
 END_TEST
 
+/* ---- the call's CTIM bundle (tests/plugins/ctimw) --------------------------------- */
+
+/* POSTs @p observables to ctimw's observe and asserts the answer's exact bytes. */
+static void assert_ctimw_answer(const struct harness_proc *p, const char *observables,
+                                const char *want_body)
+{
+	char url[512];
+	const char *headers[] = { "Content-Type: application/json", NULL };
+	struct harness_request req = { .method = "POST", .url = url, .headers = headers,
+	                               .body = observables, .body_len = strlen(observables) };
+	struct harness_response resp;
+	harness_url(p, "/ctimw/observe/observables", url, sizeof(url));
+	ck_assert_msg(harness_http(&req, &resp) == 0, "POST %s: no answer", url);
+	ck_assert_int_eq(resp.status, 200);
+	ck_assert_msg(strcmp(resp.body, want_body) == 0, "%s: body\n  %s\nexpected\n  %s",
+	              observables, resp.body, want_body);
+	harness_response_free(&resp);
+}
+
+#define CTIMW_VERDICT(type, value)                                                                 \
+	"{\"type\":\"verdict\",\"disposition\":5,\"disposition_name\":\"Unknown\","                   \
+	"\"observable\":{\"type\":\"" type "\",\"value\":\"" value "\"},"                              \
+	"\"valid_time\":{\"start_time\":\"1970-01-01T00:00:00Z\"}}"
+
+/* A plugin that writes its entities into host->call_ctim(call) and ends with
+ * finish(call, NULL) / fail(call, NULL, …): the host sends that bundle as
+ * "data" (partial data with a fatal error), none once it was cleared, and
+ * none when the deadline answers for a plugin that wrote but never ended. */
+START_TEST(call_bundle_is_the_answer_data)
+{
+	char *cfg = harness_printf("[relayd]\n"
+	                           "listen = 127.0.0.1:0\n"
+	                           "workers = 1\n"
+	                           "plugin_dir = %s\n"
+	                           "deadline_ms = 300\n"
+	                           "\n"
+	                           "[plugin.ctimw]\n"
+	                           "auth = static\n",
+	                           harness_env("PLUGIN_DIR"));
+	struct harness_proc *p = harness_relayd_start(cfg);
+
+	assert_ctimw_answer(p, "[{\"type\":\"ip\",\"value\":\"1.2.3.4\"},"
+	                       "{\"type\":\"domain\",\"value\":\"a.example\"}]",
+	                    "{\"data\":{\"verdicts\":{\"count\":2,\"docs\":["
+	                    CTIMW_VERDICT("ip", "1.2.3.4") "," CTIMW_VERDICT("domain", "a.example")
+	                    "]}}}");
+	assert_ctimw_answer(p, "[{\"type\":\"domain\",\"value\":\"fail\"}]",
+	                    "{\"data\":{\"verdicts\":{\"count\":1,\"docs\":["
+	                    CTIMW_VERDICT("domain", "fail") "]}},"
+	                    "\"errors\":[{\"code\":\"unknown\","
+	                    "\"message\":\"ctimw failed after 1 verdicts\",\"type\":\"fatal\"}]}");
+	assert_ctimw_answer(p, "[{\"type\":\"domain\",\"value\":\"clear\"}]",
+	                    "{\"errors\":[{\"code\":\"unknown\","
+	                    "\"message\":\"ctimw failed after 1 verdicts\",\"type\":\"fatal\"}]}");
+	assert_ctimw_answer(p, "[{\"type\":\"domain\",\"value\":\"hang\"}]",
+	                    "{\"errors\":[{\"code\":\"request timeout\","
+	                    "\"message\":\"relayd did not get an answer within 300 ms.\","
+	                    "\"type\":\"fatal\"}]}");
+	assert_get(p, "/healthz", 200, "{\"status\":\"ok\"}");
+	stop_expect_zero(p);
+	free(cfg);
+}
+END_TEST
+
 /* Requests queued behind max_upstream_inflight are handed on when a slot is
  * freed, and those still queued at their deadline get the BUSY error: a fan-out
  * of 10 against a hanging upstream with one slot ends with all 10 failed
@@ -728,6 +792,7 @@ static Suite *host_suite(void)
 	tcase_add_test(echo, echo_fetch_relays_upstream_answer);
 	tcase_add_test(echo, echo_fetch_transport_error_is_502);
 	tcase_add_test(echo, deadline_guard_answers_for_a_silent_plugin);
+	tcase_add_test(echo, call_bundle_is_the_answer_data);
 	tcase_add_test(echo, queued_upstream_requests_are_never_stranded);
 	tcase_add_test(signals, sigterm_when_idle_exits_zero);
 	tcase_add_test(signals, sigterm_drains_in_flight_request);

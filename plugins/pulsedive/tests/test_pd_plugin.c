@@ -99,7 +99,7 @@ START_TEST(descriptor)
 {
 	ck_assert_str_eq(desc->name, "pulsedive");
 	ck_assert_str_eq(desc->display_name, "Pulsedive");
-	ck_assert_str_eq(desc->version, "1.0.0");
+	ck_assert_str_eq(desc->version, "1.1.0");
 	const char *types[] = {"ip", "ipv6", "domain", "url"};
 	for (size_t i = 0; i < 4; i++)
 		ck_assert_str_eq(desc->types[i], types[i]);

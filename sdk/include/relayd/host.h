@@ -37,6 +37,7 @@ struct relayd_plugin_ctx;
  * after the reply is sent and every request it started has completed.
  */
 struct relayd_call;
+struct ctim_bundle;
 
 enum relayd_log_level {
 	RELAYD_LOG_ERROR = 0,
@@ -154,10 +155,12 @@ struct relayd_host {
 	char *(*call_printf)(struct relayd_call *call, const char *fmt, ...) RELAYD_PRINTF(2, 3);
 
 	/* -- ending a relay call (SecureX envelopes) */
-	/** 200 {"data": data, "errors": [warnings…]}; steals data. */
+	/** 200 {"data": data, "errors": [warnings…]}; steals data. NULL data:
+	 *  the call's CTIM bundle (call_ctim; {} when nothing was written). */
 	void (*finish)(struct relayd_call *call, json_t *data);
 	/** 200 {"data": partial?, "errors": [warnings…, {code, message, fatal}]};
-	 *  steals partial (may be NULL: no "data" key). */
+	 *  steals partial. NULL partial: the call's CTIM bundle when it holds
+	 *  entities, else no "data" key. */
 	void (*fail)(struct relayd_call *call, json_t *partial, const char *code,
 	             const char *fmt, ...) RELAYD_PRINTF(4, 5);
 	/** A non-fatal {code, message, "warning"} sent with finish/fail. */
@@ -230,6 +233,13 @@ struct relayd_host {
 	bool (*listen_is_loopback)(struct relayd_plugin_ctx *pctx);
 
 	/* ABI 1.0 ends here; append below. */
+
+	/* -- ABI 1.1 */
+	/** The call's CTIM bundle: host-owned, made on first use, freed with the
+	 *  call; NULL when out of memory. Write entities into it with
+	 *  ctim_write_* (text, no jansson trees) or ctim_bundle_add, then end
+	 *  the call with finish(call, NULL) or fail(call, NULL, …). */
+	struct ctim_bundle *(*call_ctim)(struct relayd_call *call);
 };
 
 #ifdef __cplusplus

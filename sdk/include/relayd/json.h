@@ -35,6 +35,14 @@ extern "C" {
  */
 int relayd_json_append(struct relayd_strbuf *out, const json_t *json);
 
+/**
+ * Appends @p len bytes of @p s as a quoted JSON string, escaped as
+ * relayd_json_append escapes strings. RELAYD_EINVAL when @p s is NULL or
+ * not valid UTF-8 (nothing is appended then), RELAYD_ENOMEM. The CTIM
+ * writer (ctim_doc_*) writes every string through this.
+ */
+int relayd_json_append_string(struct relayd_strbuf *out, const char *s, size_t len);
+
 /** relayd_json_append into a fresh malloc'd, NUL-terminated string; NULL
  *  where json_dumps(json, JSON_COMPACT | JSON_ENCODE_ANY) gives NULL. */
 char *relayd_json_dumps(const json_t *json);

@@ -16,7 +16,7 @@ extern "C" {
 /* Major: bumped when anything is removed or changed. Minor: bumped when a
  * field or a host service is appended. Rules and changelog: docs/abi.md. */
 #define RELAYD_ABI_MAJOR 1
-#define RELAYD_ABI_MINOR 0
+#define RELAYD_ABI_MINOR 1
 #define RELAYD_PLUGIN_MAGIC 0x52504c47u /* "RPLG" */
 #define RELAYD_ENTRY_SYMBOL "relayd_plugin_entry"
 

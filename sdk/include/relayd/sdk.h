@@ -80,8 +80,9 @@ int relayd_hex_sha256(const void *data, size_t len, char out[65]);
 
 /* ---- upstream failures (sdk/src/relay_errors.c) ------------------------
  * Each relayd_fail_* below ends the call with host->fail (HTTP 200, one fatal
- * error in the "errors" envelope) and steals @p partial (may be NULL). The
- * texts are those of DECISIONS.md §9; <Provider> is the display name. */
+ * error in the "errors" envelope) and steals @p partial (NULL: the call's
+ * CTIM bundle is the partial data when it holds entities, see host->fail).
+ * The texts are those of DECISIONS.md §9; <Provider> is the display name. */
 
 /** How the TLS row of a contract words its error (DECISIONS.md §6, §9). */
 enum relayd_tls_wording {
