@@ -8,6 +8,7 @@
 
 #include "pulsedive.h"
 #include "pulsedive_api.h"
+#include "pulsedive_map.h"
 
 /* Cached answers start with one tag byte. */
 #define PD_CACHE_FOUND 'F'
@@ -94,8 +95,26 @@ static const char *status_message(const struct relayd_host *host, struct relayd_
 	return message;
 }
 
+static size_t skip_json_ws(const char *text, size_t len, size_t i)
+{
+	while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
+		i++;
+	return i;
+}
+
+/* An object without members, whatever the whitespace: "{}", "{ \n }". */
+static bool is_empty_object(const char *text, size_t len)
+{
+	size_t i = skip_json_ws(text, len, 0);
+	if (i == len || text[i] != '{')
+		return false;
+	i = skip_json_ws(text, len, i + 1);
+	return i < len && text[i] == '}';
+}
+
 void pd_api_classify(const struct relayd_host *host, struct relayd_call *call,
-                     const struct relayd_http_response *resp, struct pd_answer *out)
+                     const struct relayd_http_response *resp, const char *const *members,
+                     struct pd_answer *out)
 {
 	*out = (struct pd_answer){.outcome = PD_NOT_FOUND};
 	if (resp->error != RELAYD_HTTP_OK) {
@@ -115,14 +134,16 @@ void pd_api_classify(const struct relayd_host *host, struct relayd_call *call,
 		out->failure.message = status_message(host, call, resp);
 		return;
 	}
-	json_t *body = relayd_json_loadb(resp->body ? resp->body : "", resp->body_len, 0, NULL);
+	const char *text = resp->body ? resp->body : "";
+	json_t *body = relayd_json_loadb_members(text, resp->body_len, 0, members, NULL);
 	if (!json_is_object(body)) {
 		json_decref(body);
 		set_failure(out, PD_FAIL_INVALID_JSON);
 		return;
 	}
-	if (json_object_size(body) == 0) {
-		/* The reference tests `if output:` — an empty answer is a miss. */
+	/* The reference tests `if output:` — an empty answer is a miss. Asked of
+	 * the text: an answer of only members the mapping skips is not empty. */
+	if (is_empty_object(text, resp->body_len)) {
 		json_decref(body);
 		return;
 	}
@@ -200,7 +221,8 @@ static void on_http_done(struct relayd_call *call, const struct relayd_http_resp
 {
 	struct pd_request *r = arg;
 	struct pd_answer a;
-	pd_api_classify(r->host, call, resp, &a);
+	pd_api_classify(r->host, call, resp,
+	                r->query == PD_QUERY_LINKS ? pd_map_links_members : pd_map_lookup_members, &a);
 	answer_to_cache(r, call, resp, &a);
 	deliver(call, r, &a);
 }

@@ -84,11 +84,13 @@ int pd_api_cache_key(const char *base_url, enum pd_query query, const char *indi
 
 /**
  * Classifies an HTTP response as contracts/pulsedive.md §3.2 says. Fills
- * @p out (json owned by the caller when PD_FOUND); strings are copied into
- * the call's arena.
+ * @p out (json owned by the caller when PD_FOUND: only the top-level
+ * @p members of the answer, see relayd_json_loadb_members); strings are
+ * copied into the call's arena.
  */
 void pd_api_classify(const struct relayd_host *host, struct relayd_call *call,
-                     const struct relayd_http_response *resp, struct pd_answer *out);
+                     const struct relayd_http_response *resp, const char *const *members,
+                     struct pd_answer *out);
 
 /**
  * Runs one query for @p call: answer cache (lookup and links only; positive

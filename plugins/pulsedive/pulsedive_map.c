@@ -26,6 +26,12 @@ static const struct pd_risk_row pd_risk_table[] = {
 	{"critical", 2, "High"},
 };
 
+const char *const pd_map_lookup_members[] = {
+	"iid", "type", "indicator", "risk", "retired", "stamp_seen", "stamp_retired",
+	"riskfactors", "threats", "feeds", NULL,
+};
+const char *const pd_map_links_members[] = {"Active DNS", NULL};
+
 const struct pd_risk_row *pd_risk_row(const char *risk)
 {
 	if (!risk)

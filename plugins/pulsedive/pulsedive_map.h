@@ -23,6 +23,12 @@ struct pd_risk_row {
 	const char *severity;
 };
 
+/** The top-level members of a lookup answer that the plugin reads (the
+ *  mapping, refer, observe); the rest is never built (relayd_json_loadb_members). */
+extern const char *const pd_map_lookup_members[];
+/** The same for a links answer. */
+extern const char *const pd_map_links_members[];
+
 /** The row for @p risk ("none", …, "critical", "retired"); NULL when outside the table. */
 const struct pd_risk_row *pd_risk_row(const char *risk);
 

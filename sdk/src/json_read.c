@@ -31,6 +31,7 @@ struct reader {
 	int depth;
 	char *scratch; /* unescaped string bytes; grown as needed */
 	size_t scratch_cap;
+	const char *const *keep; /* NULL, or the top-level members to build */
 };
 
 static bool is_ws(unsigned char c)
@@ -223,55 +224,50 @@ static bool read_string(struct reader *r, const char **text, size_t *len)
 	return false;
 }
 
-static json_t *read_real(const unsigned char *start, size_t len)
+/* The value of a real, or false when jansson must read it: too long for
+ * the copy, a locale whose decimal point is not '.', or out of range. */
+static bool real_value(const unsigned char *start, size_t len, double *v)
 {
 	char text[READ_MAX_REAL_CHARS];
 	const struct lconv *lc = localeconv();
 	/* jansson swaps '.' for the locale's point; with "." there is nothing
 	 * to swap, otherwise jansson reads it. */
 	if (len >= sizeof(text) || strcmp(lc->decimal_point, ".") != 0)
-		return NULL;
+		return false;
 	memcpy(text, start, len);
 	text[len] = '\0';
 	errno = 0;
-	double v = strtod(text, NULL);
-	if ((v == HUGE_VAL || v == -HUGE_VAL) && errno == ERANGE)
-		return NULL;
-	return json_real(v);
+	*v = strtod(text, NULL);
+	return !((*v == HUGE_VAL || *v == -HUGE_VAL) && errno == ERANGE);
 }
 
-/* A number as jansson's lexer takes it: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
-static json_t *read_number(struct reader *r)
+/* Moves past a number as jansson's lexer takes it:
+ * -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? — and says whether it is an
+ * integer. False when the text is not one, or is an integer of more digits
+ * than fit for sure (jansson then reports "too big integer"). */
+static bool scan_number(struct reader *r, bool *is_int)
 {
-	const unsigned char *start = r->p;
-	bool negative = *r->p == '-';
-	if (negative)
+	if (*r->p == '-')
 		r->p++;
 	const unsigned char *digits = r->p;
 	if (r->p < r->end && *r->p == '0') {
 		r->p++;
 		if (r->p < r->end && is_digit(*r->p))
-			return NULL;
+			return false;
 	} else if (r->p < r->end && is_digit(*r->p)) {
 		while (r->p < r->end && is_digit(*r->p))
 			r->p++;
 	} else {
-		return NULL;
+		return false;
 	}
 	size_t n_digits = (size_t)(r->p - digits);
-	bool is_int = !(r->p < r->end && (*r->p == '.' || *r->p == 'e' || *r->p == 'E'));
-	if (is_int) {
-		if (n_digits > READ_MAX_INT_DIGITS)
-			return NULL;
-		json_int_t v = 0;
-		for (const unsigned char *d = digits; d < r->p; d++)
-			v = v * 10 + (*d - '0');
-		return json_integer(negative ? -v : v);
-	}
+	*is_int = !(r->p < r->end && (*r->p == '.' || *r->p == 'e' || *r->p == 'E'));
+	if (*is_int)
+		return n_digits <= READ_MAX_INT_DIGITS;
 	if (*r->p == '.') {
 		r->p++;
 		if (r->p >= r->end || !is_digit(*r->p))
-			return NULL;
+			return false;
 		while (r->p < r->end && is_digit(*r->p))
 			r->p++;
 	}
@@ -280,11 +276,39 @@ static json_t *read_number(struct reader *r)
 		if (r->p < r->end && (*r->p == '+' || *r->p == '-'))
 			r->p++;
 		if (r->p >= r->end || !is_digit(*r->p))
-			return NULL;
+			return false;
 		while (r->p < r->end && is_digit(*r->p))
 			r->p++;
 	}
-	return read_real(start, (size_t)(r->p - start));
+	return true;
+}
+
+static json_t *read_number(struct reader *r)
+{
+	const unsigned char *start = r->p;
+	bool is_int;
+	if (!scan_number(r, &is_int))
+		return NULL;
+	if (is_int) {
+		bool negative = *start == '-';
+		json_int_t v = 0;
+		for (const unsigned char *d = start + negative; d < r->p; d++)
+			v = v * 10 + (*d - '0');
+		return json_integer(negative ? -v : v);
+	}
+	double v;
+	return real_value(start, (size_t)(r->p - start), &v) ? json_real(v) : NULL;
+}
+
+/* read_number's checks, without the value. */
+static bool skip_number(struct reader *r)
+{
+	const unsigned char *start = r->p;
+	bool is_int;
+	double v;
+	if (!scan_number(r, &is_int))
+		return false;
+	return is_int || real_value(start, (size_t)(r->p - start), &v);
 }
 
 /* "true", "false" or "null": jansson reads a whole run of letters, so
@@ -337,6 +361,80 @@ static json_t *read_array(struct reader *r)
 	return NULL;
 }
 
+/* ---- checking a value without building it (relayd_json_loadb_members) ---- */
+
+static bool skip_value(struct reader *r);
+
+/* The elements of an array or the members of an object, after the opening
+ * bracket, up to and with the closing one. */
+static bool skip_items(struct reader *r, unsigned char close, bool members)
+{
+	skip_ws(r);
+	if (r->p < r->end && *r->p == close) {
+		r->p++;
+		return true;
+	}
+	for (;;) {
+		if (members) {
+			const char *key;
+			size_t key_len;
+			if (r->p >= r->end || *r->p != '"' || !read_string(r, &key, &key_len) ||
+			    memchr(key, '\0', key_len))
+				return false;
+			skip_ws(r);
+			if (r->p >= r->end || *r->p != ':')
+				return false;
+			r->p++;
+			skip_ws(r);
+		}
+		if (!skip_value(r))
+			return false;
+		skip_ws(r);
+		if (r->p >= r->end)
+			return false;
+		if (*r->p == close) {
+			r->p++;
+			return true;
+		}
+		if (*r->p != ',')
+			return false;
+		r->p++;
+		skip_ws(r);
+	}
+}
+
+/* Accepts exactly what read_value accepts, building nothing (the literals
+ * are jansson's singletons, which cost no allocation). */
+static bool skip_value(struct reader *r)
+{
+	if (r->p >= r->end || ++r->depth > READ_MAX_DEPTH)
+		return false;
+	bool ok;
+	unsigned char c = *r->p;
+	if (c == '{' || c == '[') {
+		r->p++;
+		ok = skip_items(r, c == '{' ? '}' : ']', c == '{');
+	} else if (c == '"') {
+		const char *text;
+		size_t len;
+		ok = read_string(r, &text, &len) && !memchr(text, '\0', len);
+	} else if (c == '-' || is_digit(c)) {
+		ok = skip_number(r);
+	} else {
+		ok = read_literal(r) != NULL;
+	}
+	r->depth--;
+	return ok;
+}
+
+static bool is_kept(const char *const *keep, const char *key, size_t key_len)
+{
+	for (; *keep; keep++)
+		if (strlen(*keep) == key_len && memcmp(*keep, key, key_len) == 0)
+			return true;
+	return false;
+}
+
 static bool read_member(struct reader *r, json_t *object)
 {
 	const char *key;
@@ -363,8 +461,12 @@ static bool read_member(struct reader *r, json_t *object)
 	if (ok) {
 		r->p++;
 		skip_ws(r);
-		value = read_value(r);
-		ok = value && json_object_setn_new_nocheck(object, key, key_len, value) == 0;
+		if (r->keep && r->depth == 1 && !is_kept(r->keep, key, key_len)) {
+			ok = skip_value(r);
+		} else {
+			value = read_value(r);
+			ok = value && json_object_setn_new_nocheck(object, key, key_len, value) == 0;
+		}
 	}
 	if (copy && copy != small)
 		free(copy);
@@ -450,19 +552,47 @@ static json_t *read_document(struct reader *r)
 	return doc;
 }
 
-json_t *relayd_json_loadb(const char *buffer, size_t buflen, size_t flags, json_error_t *error)
+/* Deletes the top-level members of @p doc that are not in @p keep. */
+static void drop_members(json_t *doc, const char *const *keep)
 {
-	if (!buffer || (flags & ~(size_t)FAST_FLAGS))
-		return json_loadb(buffer, buflen, flags, error);
-	struct reader r = {
-	    .p = (const unsigned char *)buffer,
-	    .end = (const unsigned char *)buffer + buflen,
-	    .flags = flags,
-	};
-	json_t *doc = read_document(&r);
-	free(r.scratch);
-	if (!doc)
-		return json_loadb(buffer, buflen, flags, error);
+	const char *key;
+	size_t key_len;
+	json_t *value;
+	void *tmp;
+	if (!json_is_object(doc))
+		return;
+	json_object_keylen_foreach_safe(doc, tmp, key, key_len, value) {
+		if (!is_kept(keep, key, key_len))
+			json_object_deln(doc, key, key_len);
+	}
+}
+
+/* The fast reader, then jansson for what it does not take (with the members
+ * jansson built and relayd does not want dropped afterwards). */
+static json_t *load(const char *buffer, size_t buflen, size_t flags, const char *const *keep,
+                    json_error_t *error)
+{
+	json_t *doc = NULL;
+	if (buffer && !(flags & ~(size_t)FAST_FLAGS)) {
+		struct reader r = {
+		    .p = (const unsigned char *)buffer,
+		    .end = (const unsigned char *)buffer + buflen,
+		    .flags = flags,
+		    /* A duplicate among skipped members would go unseen: build
+		     * them all and drop them below. */
+		    .keep = flags & JSON_REJECT_DUPLICATES ? NULL : keep,
+		};
+		doc = read_document(&r);
+		free(r.scratch);
+	}
+	if (!doc) {
+		doc = json_loadb(buffer, buflen, flags, error);
+		if (doc && keep)
+			drop_members(doc, keep);
+		return doc;
+	}
+	if (keep && (flags & JSON_REJECT_DUPLICATES))
+		drop_members(doc, keep);
 	if (error) {
 		/* What json_loadb leaves in it on success. */
 		memset(error, 0, sizeof(*error));
@@ -472,4 +602,15 @@ json_t *relayd_json_loadb(const char *buffer, size_t buflen, size_t flags, json_
 		snprintf(error->source, sizeof(error->source), "%s", "<buffer>");
 	}
 	return doc;
+}
+
+json_t *relayd_json_loadb(const char *buffer, size_t buflen, size_t flags, json_error_t *error)
+{
+	return load(buffer, buflen, flags, NULL, error);
+}
+
+json_t *relayd_json_loadb_members(const char *buffer, size_t buflen, size_t flags,
+                                  const char *const *keep, json_error_t *error)
+{
+	return load(buffer, buflen, flags, keep, error);
 }

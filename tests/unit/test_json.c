@@ -66,6 +66,59 @@ static bool read_agrees(const char *text, size_t flags)
 	return check_read_agrees(text, strlen(text), flags);
 }
 
+/* ---- members-only reading ---------------------------------------------- */
+
+/* Pulsedive's mapped members, and none at all. */
+static const char *const keep_some[] = {"risk", "threats", "feeds", "type", "k", NULL};
+static const char *const keep_none[] = {NULL};
+
+/* What relayd_json_loadb_members must give: jansson's tree without the
+ * top-level members outside @p keep. */
+static json_t *load_then_drop(const char *text, size_t len, size_t flags,
+                              const char *const *keep, json_error_t *err)
+{
+	json_t *doc = json_loadb(text, len, flags, err);
+	if (!json_is_object(doc))
+		return doc;
+	const char *key;
+	json_t *value;
+	void *tmp;
+	json_object_foreach_safe(doc, tmp, key, value) {
+		bool kept = false;
+		for (const char *const *k = keep; *k; k++)
+			kept = kept || strcmp(*k, key) == 0;
+		if (!kept)
+			json_object_del(doc, key);
+	}
+	return doc;
+}
+
+/* The members reader against load_then_drop: the same tree, or the same
+ * error. Returns whether the text was accepted. */
+static bool check_members_agree(const char *text, size_t len, size_t flags,
+                                const char *const *keep)
+{
+	json_error_t want_err, got_err;
+	json_t *want = load_then_drop(text, len, flags, keep, &want_err);
+	json_t *got = relayd_json_loadb_members(text, len, flags, keep, &got_err);
+	ck_assert_msg((want == NULL) == (got == NULL), "members: jansson %s, relayd %s: %.*s",
+	              want ? "accepts" : "refuses", got ? "accepts" : "refuses", (int)len, text);
+	if (want) {
+		char *a = json_dumps(want, DUMP_FLAGS);
+		char *b = json_dumps(got, DUMP_FLAGS);
+		ck_assert_msg(a && b && strcmp(a, b) == 0, "members of %.*s: got %s, want %s",
+		              (int)len, text, b, a);
+		free(a);
+		free(b);
+	} else {
+		ck_assert_str_eq(got_err.text, want_err.text);
+		ck_assert_int_eq(got_err.position, want_err.position);
+	}
+	json_decref(want);
+	json_decref(got);
+	return want != NULL;
+}
+
 /* ---- writer ----------------------------------------------------------- */
 
 START_TEST(writes_compact_text_in_insertion_order)
@@ -345,6 +398,8 @@ static int check_fixture(const char *path, const struct stat *st, int type, stru
 	fclose(mem);
 	check_read_agrees(text, size, 0);
 	check_read_agrees(text, size, JSON_DECODE_ANY);
+	check_members_agree(text, size, 0, keep_some);
+	check_members_agree(text, size, JSON_DECODE_ANY, keep_none);
 	free(text);
 	fixtures_read++;
 	return 0;
@@ -369,6 +424,102 @@ START_TEST(truthiness_is_pythons)
 		ck_assert_msg(relayd_json_truthy(v), "%s is falsy", truthy[i]);
 		json_decref(v);
 	}
+}
+END_TEST
+
+/* Whatever a skipped member holds, the document is refused exactly when
+ * jansson refuses it, with jansson's error. */
+START_TEST(skipped_members_are_still_checked)
+{
+	const char *values[] = {
+	    "[1,]", "[,1]", "{,}", "{\"a\" 1}", "{\"a\":}", "{\"a\":1,}", "{1:2}", "[1 2]",
+	    "[01]", "[-]", "[1.]", "[.5]", "[1e]", "[+1]", "[truex]", "[nul]", "[True]",
+	    "[9223372036854775808]", "[1e400]", "\"\\u0000\"", "{\"\\u0000\":1}",
+	    "\"\\uD800\"", "\"\\uZZZZ\"", "\"a\nb\"", "\"\xff\"", "\"\xc0\x80\"",
+	    "\"abc", "[nan]", "[0x10]", "tru", "-", "1.5e3", "[[[[[]]]]]",
+	    "{\"x\":[1,{\"y\":\"\\u00e9\\n\"}],\"z\":null}", "\"caf\xc3\xa9\"",
+	    "-0.25", "true", "9223372036854775807",
+	};
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		char *skipped = NULL, *kept = NULL;
+		ck_assert_int_ge(asprintf(&skipped, "{\"k\":1,\"skip\":%s,\"risk\":\"low\"}", values[i]), 0);
+		ck_assert_int_ge(asprintf(&kept, "{\"skip\":0,\"k\":%s}", values[i]), 0);
+		check_members_agree(skipped, strlen(skipped), 0, keep_some);
+		check_members_agree(kept, strlen(kept), 0, keep_some);
+		check_members_agree(skipped, strlen(skipped), JSON_DECODE_ANY, keep_none);
+		free(skipped);
+		free(kept);
+	}
+	/* nesting past the fast reader's depth inside a skipped member */
+	char deep[3000];
+	size_t n = 0;
+	n += (size_t)snprintf(deep, sizeof deep, "{\"skip\":");
+	for (int i = 0; i < 1200; i++)
+		deep[n++] = '[';
+	for (int i = 0; i < 1200; i++)
+		deep[n++] = ']';
+	deep[n++] = '}';
+	ck_assert(check_members_agree(deep, n, 0, keep_some));
+}
+END_TEST
+
+START_TEST(members_edges)
+{
+	/* last duplicate wins among kept members, as everywhere */
+	const char *dup_kept = "{\"risk\":1,\"x\":2,\"risk\":3}";
+	ck_assert(check_members_agree(dup_kept, strlen(dup_kept), 0, keep_some));
+	/* JSON_REJECT_DUPLICATES still sees duplicates among skipped members */
+	const char *dup_top = "{\"x\":1,\"x\":2}";
+	const char *dup_inner = "{\"x\":{\"a\":1,\"a\":2}}";
+	ck_assert(!check_members_agree(dup_top, strlen(dup_top), JSON_REJECT_DUPLICATES, keep_some));
+	ck_assert(!check_members_agree(dup_inner, strlen(dup_inner), JSON_REJECT_DUPLICATES,
+	                               keep_some));
+	ck_assert(check_members_agree(dup_top, strlen(dup_top), 0, keep_some));
+	/* a top-level value that is not an object comes back whole */
+	ck_assert(check_members_agree("[1,{\"x\":2}]", strlen("[1,{\"x\":2}]"), 0, keep_none));
+	ck_assert(check_members_agree("\"s\"", 3, JSON_DECODE_ANY, keep_none));
+	/* keep NULL is relayd_json_loadb */
+	json_t *all = relayd_json_loadb_members("{\"a\":1,\"b\":2}", strlen("{\"a\":1,\"b\":2}"), 0,
+	                                        NULL, NULL);
+	ck_assert_uint_eq(json_object_size(all), 2);
+	json_decref(all);
+}
+END_TEST
+
+static size_t allocations;
+static void *counting_malloc(size_t n)
+{
+	allocations++;
+	return malloc(n);
+}
+
+/* Skipped members cost no jansson allocation at all. */
+START_TEST(skipped_members_are_not_built)
+{
+	char big[8192];
+	size_t n = (size_t)snprintf(big, sizeof big, "{\"risk\":\"low\",\"properties\":{");
+	for (int i = 0; i < 100; i++)
+		n += (size_t)snprintf(big + n, sizeof big - n, "%s\"p%d\":[\"v%d\",%d,{\"q\":null}]",
+		                      i ? "," : "", i, i, i);
+	n += (size_t)snprintf(big + n, sizeof big - n, "},\"comments\":[\"a\",\"b\"]}");
+	ck_assert_uint_lt(n, sizeof big);
+
+	json_set_alloc_funcs(counting_malloc, free);
+	allocations = 0;
+	const char *small_text = "{\"risk\":\"low\"}";
+	json_t *small = relayd_json_loadb(small_text, strlen(small_text), 0, NULL);
+	size_t want = allocations;
+	allocations = 0;
+	json_t *got = relayd_json_loadb_members(big, n, 0, keep_some, NULL);
+	size_t used = allocations;
+	json_set_alloc_funcs(malloc, free);
+
+	ck_assert_ptr_nonnull(small);
+	ck_assert_ptr_nonnull(got);
+	ck_assert(json_equal(small, got));
+	ck_assert_uint_eq(used, want);
+	json_decref(small);
+	json_decref(got);
 }
 END_TEST
 
@@ -404,6 +555,9 @@ static Suite *json_suite(void)
 	tcase_add_test(tc, truthiness_is_pythons);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("fixtures");
+	tcase_add_test(tc, skipped_members_are_still_checked);
+	tcase_add_test(tc, members_edges);
+	tcase_add_test(tc, skipped_members_are_not_built);
 	tcase_add_test(tc, every_fixture_reads_and_writes_the_same);
 	suite_add_tcase(s, tc);
 	return s;

@@ -302,6 +302,19 @@ START_TEST(observe_nothing_found)
 	assert_body(observe1("ip", "1.1.1.1", 100), json_pack("{s:{}}", "data"), "404");
 	answer(LOOKUP("2.2.2.2"), 200, "OK", "{}");
 	assert_body(observe1("ip", "2.2.2.2", 100), json_pack("{s:{}}", "data"), "200 {}");
+	answer(LOOKUP("3.3.3.3"), 200, "OK", " {\n\t} ");
+	assert_body(observe1("ip", "3.3.3.3", 100), json_pack("{s:{}}", "data"), "200 { }");
+}
+END_TEST
+
+/* Only the members the mapping reads are built; an answer holding none of
+ * them is still an answer (a broken one), not an empty "nothing found". */
+START_TEST(observe_answer_of_unread_members_is_a_key_error)
+{
+	answer(LOOKUP("cisco.com"), 200, "OK", "{\"properties\":{\"dns\":{}},\"comments\":[]}");
+	json_t *got = observe1("domain", "cisco.com", 100);
+	assert_body(got, pd_fixture_json("expected_error_key_error.json"), "unread members");
+	ck_assert_uint_eq(mock_host_request_count(m), 1);
 }
 END_TEST
 
@@ -587,6 +600,7 @@ static Suite *plugin_suite(void)
 	tcase_add_test(tc, observe_links_key_error_keeps_head);
 	tcase_add_test(tc, observe_key_error);
 	tcase_add_test(tc, observe_nothing_found);
+	tcase_add_test(tc, observe_answer_of_unread_members_is_a_key_error);
 	tcase_add_test(tc, observe_form_encodes_value);
 	tcase_add_test(tc, base_url_trailing_slash);
 	tcase_add_test(tc, default_base_url);

@@ -59,6 +59,23 @@ char *relayd_json_dumps(const json_t *json);
 json_t *relayd_json_loadb(const char *buffer, size_t buflen, size_t flags,
                           json_error_t *error);
 
+/**
+ * relayd_json_loadb for an answer of which a relay maps a few top-level
+ * members: the members of a top-level object whose key is not in @p keep
+ * (NULL-terminated) are checked as JSON but not built, so nothing is
+ * allocated, kept or freed for them. The result is relayd_json_loadb's with
+ * those members deleted, and a document relayd_json_loadb refuses is
+ * refused with the same error. A top-level value that is not an object is
+ * returned whole. @p keep NULL: relayd_json_loadb. With
+ * JSON_REJECT_DUPLICATES every member is built first (a duplicate among
+ * skipped ones must still be found), then the others are deleted.
+ *
+ * Why: a Pulsedive lookup answer is ~60 % properties, comments and
+ * attributes that the mapping never reads.
+ */
+json_t *relayd_json_loadb_members(const char *buffer, size_t buflen, size_t flags,
+                                  const char *const *keep, json_error_t *error);
+
 /*
  * Building values: jansson's own constructors check UTF-8 one byte at a time
  * through a function call; these give the same results with a check that
