@@ -303,7 +303,8 @@ void ctim_bundle_free(struct ctim_bundle *b);
  */
 int ctim_bundle_add(struct ctim_bundle *b, enum ctim_kind kind, json_t *entity);
 
-/** Removes every entity from @p b (a relay that fails without partial data). */
+/** Removes every entity from @p b (a relay that fails without partial data);
+ *  nothing while a ctim_doc of @p b is open. */
 void ctim_bundle_clear(struct ctim_bundle *b);
 
 /** How many entities of @p kind @p b holds. */
