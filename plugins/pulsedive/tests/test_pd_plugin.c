@@ -307,6 +307,23 @@ START_TEST(observe_nothing_found)
 }
 END_TEST
 
+/* An answer the mapping cannot write (a validity end past year 9999) ends
+ * the call with the mapping error and no data: what the observables before
+ * it wrote into the call's bundle is not sent as a partial answer. */
+START_TEST(observe_mapping_failure_sends_no_data)
+{
+	answer_file(LOOKUP("cisco.com"), 200, "OK", "upstream_info_parkingcrew_net.json");
+	answer(LINKS("parkingcrew.net"), 404, "Not Found", "{}");
+	answer(LOOKUP("far.example"), 200, "OK",
+	       "{\"iid\":1,\"type\":\"domain\",\"indicator\":\"far.example\",\"risk\":\"low\","
+	       "\"retired\":\"\",\"stamp_seen\":\"9999-12-30 00:00:00\",\"stamp_retired\":\"\"}");
+	const struct relayd_observable obs[] = {{"domain", "cisco.com"}, {"domain", "far.example"}};
+	json_t *got = run(desc->observe, new_call(100), obs, 2);
+	assert_body(got, expect_error("unknown", "Mapping the Pulsedive answer failed: invalid argument"),
+	            "mapping failure");
+}
+END_TEST
+
 /* Only the members the mapping reads are built; an answer holding none of
  * them is still an answer (a broken one), not an empty "nothing found". */
 START_TEST(observe_answer_of_unread_members_is_a_key_error)
@@ -601,6 +618,7 @@ static Suite *plugin_suite(void)
 	tcase_add_test(tc, observe_key_error);
 	tcase_add_test(tc, observe_nothing_found);
 	tcase_add_test(tc, observe_answer_of_unread_members_is_a_key_error);
+	tcase_add_test(tc, observe_mapping_failure_sends_no_data);
 	tcase_add_test(tc, observe_form_encodes_value);
 	tcase_add_test(tc, base_url_trailing_slash);
 	tcase_add_test(tc, default_base_url);
