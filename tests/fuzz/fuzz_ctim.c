@@ -62,12 +62,14 @@ static long long take_int(struct input *in)
 	return (long long)v;
 }
 
-static void start(struct ctim_doc *d, struct ctim_bundle *b, const struct ctim_ctx *c,
-                  struct input *in)
+/* Starts an entity of a kind the input picks; returns that kind. */
+static enum ctim_kind start(struct ctim_doc *d, struct ctim_bundle *b, const struct ctim_ctx *c,
+                            struct input *in)
 {
 	char s1[16], s2[16];
 	struct ctim_range r = ctim_from(take_int(in) % (INT64_C(4000) * 365 * 86400 * 1000000));
-	switch (take_byte(in) % CTIM_KIND_COUNT) {
+	enum ctim_kind kind = (enum ctim_kind)(take_byte(in) % CTIM_KIND_COUNT);
+	switch (kind) {
 	case CTIM_VERDICT:
 		ctim_write_verdict(d, b, c, (struct ctim_obs){"ip", take_string(in, s1)},
 		                   take_byte(in) % 7, r);
@@ -87,13 +89,23 @@ static void start(struct ctim_doc *d, struct ctim_bundle *b, const struct ctim_c
 		ctim_write_relationship(d, b, c, "sighting-of", take_string(in, s1), take_string(in, s2));
 		break;
 	}
+	return kind;
 }
 
-/* Runs one step; *open says whether a doc is being written, ends counts the
- * entities that made it into the bundle, per kind. */
-static void step(struct ctim_doc *d, bool *open, size_t ends[CTIM_KIND_COUNT],
-                 struct ctim_bundle *b, const struct ctim_ctx *c, struct input *in)
+/* One program's state: the doc being written (when open) and its kind, and
+ * per kind the entities that made it into the bundle. */
+struct program {
+	struct ctim_doc d;
+	bool open;
+	enum ctim_kind kind;
+	size_t ends[CTIM_KIND_COUNT];
+};
+
+static void step(struct program *pr, struct ctim_bundle *b, const struct ctim_ctx *c,
+                 struct input *in)
 {
+	struct ctim_doc *d = &pr->d;
+	bool *open = &pr->open;
 	char f[16], v[16];
 	uint8_t op = take_byte(in) % 12;
 	if (!*open && op != 0)
@@ -102,7 +114,7 @@ static void step(struct ctim_doc *d, bool *open, size_t ends[CTIM_KIND_COUNT],
 	case 0:
 		if (*open)
 			return;
-		start(d, b, c, in);
+		pr->kind = start(d, b, c, in);
 		*open = true;
 		break;
 	case 1: ctim_doc_string(d, take_field(in, f), take_string(in, v)); break;
@@ -122,7 +134,7 @@ static void step(struct ctim_doc *d, bool *open, size_t ends[CTIM_KIND_COUNT],
 		break;
 	default:
 		if (ctim_doc_end(d) == RELAYD_OK)
-			ends[d->kind]++;
+			pr->ends[pr->kind]++;
 		*open = false;
 		break;
 	}
@@ -166,14 +178,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!b)
 		return 0;
 	struct input in = {data, data + size};
-	struct ctim_doc d;
-	bool open = false;
-	size_t ends[CTIM_KIND_COUNT] = {0};
+	struct program pr = {.open = false};
 	while (in.p < in.end)
-		step(&d, &open, ends, b, &c, &in);
-	if (open)
-		ctim_doc_abort(&d);
-	check_bundle(b, ends);
+		step(&pr, b, &c, &in);
+	if (pr.open)
+		ctim_doc_abort(&pr.d);
+	check_bundle(b, pr.ends);
 	ctim_bundle_free(b);
 	return 0;
 }
