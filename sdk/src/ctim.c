@@ -526,130 +526,94 @@ static json_t *time_range_json(const struct ctim_ctx *c, struct ctim_range r)
 	return text_object("start_time", start, "end_time", end);
 }
 
-/* type, id, schema_version: the head every entity but the verdict shares. */
-static json_t *entity_head(const struct ctim_ctx *c, const char *type, const char *id)
-{
-	char fresh[CTIM_ID_SIZE];
+/* The constructors below give, as jansson values, exactly what the writer
+ * (ctim_write_*, ctim_doc.c) writes: the entity is written into a scratch
+ * bundle and read back, so each entity's fields and checks are defined once.
+ * This path serves tests and plugins that edit entities after building
+ * them; it is not the fast one. */
 
-	if (c == NULL || c->schema_version == NULL)
-		return NULL;
-	if (id == NULL) {
-		if (ctim_new_id(c, fresh, sizeof fresh, type) != RELAYD_OK)
-			return NULL;
-		id = fresh;
-	}
-	json_t *head = text_object("id", id, "type", type);
-	if (head != NULL && set_text(head, "schema_version", c->schema_version) != RELAYD_OK) {
-		json_decref(head);
-		return NULL;
-	}
-	return head;
+/* {type, value} of a jansson observable; false when it is not one. */
+static bool observable_strings(const json_t *o, struct ctim_obs *out)
+{
+	if (!is_observable(o))
+		return false;
+	*out = (struct ctim_obs){json_string_value(json_object_get(o, "type")),
+	                         json_string_value(json_object_get(o, "value"))};
+	return true;
 }
 
-/* Frees @p entity and returns NULL when any step failed. */
-static json_t *finish_entity(json_t *entity, int rc)
+/* Ends @p d, the only entity of @p b, and returns it as a new value (NULL
+ * when any step failed); frees @p b. */
+static json_t *written_entity(struct ctim_doc *d, struct ctim_bundle *b, enum ctim_kind kind)
 {
-	if (rc != RELAYD_OK) {
-		json_decref(entity);
-		return NULL;
+	json_t *entity = NULL;
+	if (ctim_doc_end(d) == RELAYD_OK) {
+		json_t *data = ctim_bundle_to_data(b);
+		json_t *docs = json_object_get(json_object_get(data, ctim_kind_name(kind)), "docs");
+		entity = json_incref(json_array_get(docs, 0));
+		json_decref(data);
 	}
+	ctim_bundle_free(b);
 	return entity;
 }
 
 json_t *ctim_verdict_new(const struct ctim_ctx *c, const json_t *observable, int disposition,
                          struct ctim_range valid_time)
 {
-	const char *name = ctim_disposition_name(disposition);
-
-	if (name == NULL || !is_observable(observable))
+	struct ctim_obs o;
+	struct ctim_bundle *b = observable_strings(observable, &o) ? ctim_bundle_new() : NULL;
+	struct ctim_doc d;
+	if (b == NULL)
 		return NULL;
-	json_t *v = text_object("type", "verdict", NULL, NULL);
-	if (v == NULL)
-		return NULL;
-	int rc = set_new(v, "disposition", json_integer(disposition));
-	if (rc == RELAYD_OK)
-		rc = set_text(v, "disposition_name", name);
-	if (rc == RELAYD_OK)
-		rc = set_new(v, "observable", json_deep_copy(observable));
-	if (rc == RELAYD_OK)
-		rc = set_new(v, "valid_time", time_range_json(c, valid_time));
-	return finish_entity(v, rc);
+	ctim_write_verdict(&d, b, c, o, disposition, valid_time);
+	return written_entity(&d, b, CTIM_VERDICT);
 }
 
 json_t *ctim_judgement_new(const struct ctim_ctx *c, const json_t *observable, int disposition,
                            const char *severity, const char *confidence, int priority,
                            const char *source, struct ctim_range valid_time)
 {
-	const char *name = ctim_disposition_name(disposition);
-
-	if (name == NULL || !is_observable(observable) || !ctim_is_severity(severity) ||
-	    !ctim_is_confidence(confidence) || priority < 0 || priority > 100 || source == NULL)
+	struct ctim_obs o;
+	struct ctim_bundle *b = observable_strings(observable, &o) ? ctim_bundle_new() : NULL;
+	struct ctim_doc d;
+	if (b == NULL)
 		return NULL;
-	json_t *j = entity_head(c, "judgement", NULL);
-	if (j == NULL)
-		return NULL;
-	int rc = set_new(j, "source", relayd_json_string(source));
-	if (rc == RELAYD_OK)
-		rc = set_new(j, "observable", json_deep_copy(observable));
-	if (rc == RELAYD_OK)
-		rc = set_new(j, "disposition", json_integer(disposition));
-	if (rc == RELAYD_OK)
-		rc = set_new(j, "disposition_name", relayd_json_string(name));
-	if (rc == RELAYD_OK)
-		rc = set_new(j, "severity", relayd_json_string(severity));
-	if (rc == RELAYD_OK)
-		rc = set_new(j, "confidence", relayd_json_string(confidence));
-	if (rc == RELAYD_OK)
-		rc = set_new(j, "priority", json_integer(priority));
-	if (rc == RELAYD_OK)
-		rc = set_new(j, "valid_time", time_range_json(c, valid_time));
-	return finish_entity(j, rc);
+	ctim_write_judgement(&d, b, c, o, disposition, severity, confidence, priority, source,
+	                     valid_time);
+	return written_entity(&d, b, CTIM_JUDGEMENT);
 }
 
 json_t *ctim_indicator_new(const struct ctim_ctx *c, const char *id, const char *producer,
                            struct ctim_range valid_time)
 {
-	if (producer == NULL)
+	struct ctim_bundle *b = ctim_bundle_new();
+	struct ctim_doc d;
+	if (b == NULL)
 		return NULL;
-	json_t *ind = entity_head(c, "indicator", id);
-	if (ind == NULL)
-		return NULL;
-	int rc = set_new(ind, "producer", relayd_json_string(producer));
-	if (rc == RELAYD_OK)
-		rc = set_new(ind, "valid_time", time_range_json(c, valid_time));
-	return finish_entity(ind, rc);
+	ctim_write_indicator(&d, b, c, id, producer, valid_time);
+	return written_entity(&d, b, CTIM_INDICATOR);
 }
 
 json_t *ctim_sighting_new(const struct ctim_ctx *c, long long count, const char *confidence,
                           struct ctim_range observed_time)
 {
-	if (count < 0 || !ctim_is_confidence(confidence))
+	struct ctim_bundle *b = ctim_bundle_new();
+	struct ctim_doc d;
+	if (b == NULL)
 		return NULL;
-	json_t *s = entity_head(c, "sighting", NULL);
-	if (s == NULL)
-		return NULL;
-	int rc = set_new(s, "count", json_integer(count));
-	if (rc == RELAYD_OK)
-		rc = set_new(s, "confidence", relayd_json_string(confidence));
-	if (rc == RELAYD_OK)
-		rc = set_new(s, "observed_time", time_range_json(c, observed_time));
-	return finish_entity(s, rc);
+	ctim_write_sighting(&d, b, c, count, confidence, observed_time);
+	return written_entity(&d, b, CTIM_SIGHTING);
 }
 
 json_t *ctim_relationship_new(const struct ctim_ctx *c, const char *relationship_type,
                               const char *source_ref, const char *target_ref)
 {
-	if (relationship_type == NULL || source_ref == NULL || target_ref == NULL)
+	struct ctim_bundle *b = ctim_bundle_new();
+	struct ctim_doc d;
+	if (b == NULL)
 		return NULL;
-	json_t *r = entity_head(c, "relationship", NULL);
-	if (r == NULL)
-		return NULL;
-	int rc = set_new(r, "relationship_type", relayd_json_string(relationship_type));
-	if (rc == RELAYD_OK)
-		rc = set_new(r, "source_ref", relayd_json_string(source_ref));
-	if (rc == RELAYD_OK)
-		rc = set_new(r, "target_ref", relayd_json_string(target_ref));
-	return finish_entity(r, rc);
+	ctim_write_relationship(&d, b, c, relationship_type, source_ref, target_ref);
+	return written_entity(&d, b, CTIM_RELATIONSHIP);
 }
 
 const char *ctim_entity_id(const json_t *entity)

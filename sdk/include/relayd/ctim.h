@@ -159,7 +159,11 @@ bool ctim_is_severity(const char *value);
 /** white, green, amber, red. */
 bool ctim_is_tlp(const char *value);
 
-/* ---- entities --------------------------------------------------------- */
+/* ---- entities ---------------------------------------------------------
+ * Each constructor gives, as a jansson value, exactly the entity the writer
+ * (ctim_write_*, below) writes, with the same checks. Relays write their
+ * answers with the writer; these serve code that edits an entity after
+ * building it, and tests. */
 
 /** {"type": type, "value": value}. */
 json_t *ctim_observable(const char *type, const char *value);
