@@ -511,7 +511,8 @@ static int add_item_sighting(const struct pd_obs_ctx *x, const struct pd_item_vi
 {
 	struct ctim_doc d;
 	begin_sighting(&d, x, v->observed_us, v->title, v->sev_sight, v->uri, out);
-	memcpy(sighting_id, ctim_doc_id(&d), CTIM_ID_SIZE);
+	/* A drawn transient id always fits; "" after a failed start. */
+	snprintf(sighting_id, CTIM_ID_SIZE, "%s", ctim_doc_id(&d));
 	return ctim_doc_end(&d);
 }
 

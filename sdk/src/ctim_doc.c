@@ -238,7 +238,7 @@ int ctim_doc_external_reference(struct ctim_doc *d, const char *source_name,
 static int doc_begin(struct ctim_doc *d, struct ctim_bundle *b, const struct ctim_ctx *c,
                      enum ctim_kind kind, const char *id, bool valid)
 {
-	*d = (struct ctim_doc){.ctx = c, .kind = kind};
+	*d = (struct ctim_doc){.ctx = c, .kind = kind, .id_ref = ""};
 	if (!valid || c == NULL || (kind != CTIM_VERDICT && c->schema_version == NULL))
 		return doc_fail(d, RELAYD_EINVAL);
 	d->text = ctim_bundle_entity_open(b, kind, &d->start);
@@ -252,12 +252,10 @@ static int doc_begin(struct ctim_doc *d, struct ctim_bundle *b, const struct cti
 		int rc = ctim_new_id(c, d->id, sizeof d->id, ctim_kind_type(kind));
 		if (rc != RELAYD_OK)
 			return doc_fail(d, rc);
-	} else if (strlen(id) < sizeof d->id) {
-		memcpy(d->id, id, strlen(id) + 1);
-	} else {
-		return doc_fail(d, RELAYD_EINVAL);
+		id = d->id;
 	}
-	ctim_doc_string(d, "id", d->id);
+	d->id_ref = id; /* a given id is not copied: CTIM ids may be URLs of any length */
+	ctim_doc_string(d, "id", id);
 	ctim_doc_string(d, "type", ctim_kind_type(kind));
 	return ctim_doc_string(d, "schema_version", c->schema_version);
 }
@@ -322,7 +320,7 @@ int ctim_write_relationship(struct ctim_doc *d, struct ctim_bundle *b,
 
 const char *ctim_doc_id(const struct ctim_doc *d)
 {
-	return d->id;
+	return d->id_ref ? d->id_ref : "";
 }
 
 int ctim_doc_end(struct ctim_doc *d)

@@ -309,6 +309,28 @@ START_TEST(an_open_doc_holds_its_bundle)
 }
 END_TEST
 
+/* CTIM ids may be URLs: an indicator's given id has no length limit. */
+START_TEST(a_given_id_of_any_length)
+{
+	struct ctim_bundle *b = ctim_bundle_new();
+	struct ctim_doc d;
+	char id[300];
+	memset(id, 'x', sizeof id - 1);
+	memcpy(id, "https://intel.example/ctia/indicator/indicator-", 47);
+	id[sizeof id - 1] = '\0';
+	ck_assert_int_eq(ctim_write_indicator(&d, b, &base, id, "P", ctim_from(0)), RELAYD_OK);
+	ck_assert_str_eq(ctim_doc_id(&d), id);
+	ck_assert_int_eq(ctim_doc_end(&d), RELAYD_OK);
+	json_t *data = ctim_bundle_to_data(b);
+	json_t *doc = json_array_get(json_object_get(json_object_get(data, "indicators"), "docs"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "id")), id);
+	char err[256];
+	ck_assert_msg(ctim_check_data(data, err, sizeof err) == RELAYD_OK, "%s", err);
+	json_decref(data);
+	ctim_bundle_free(b);
+}
+END_TEST
+
 START_TEST(to_data_parses_the_text)
 {
 	struct ctim_bundle *b = ctim_bundle_new();
@@ -336,6 +358,7 @@ static Suite *ctim_doc_suite(void)
 	tcase_add_test(tc, a_container_left_open_fails_at_the_end);
 	tcase_add_test(tc, bad_starts_write_nothing);
 	tcase_add_test(tc, an_open_doc_holds_its_bundle);
+	tcase_add_test(tc, a_given_id_of_any_length);
 	tcase_add_test(tc, to_data_parses_the_text);
 	suite_add_tcase(s, tc);
 	return s;

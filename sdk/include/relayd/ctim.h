@@ -414,7 +414,8 @@ struct ctim_doc {
 	unsigned depth;              /* open containers */
 	uint32_t has_member;         /* bit d: container d has a member */
 	uint32_t is_array;           /* bit d: container d is an array */
-	char id[CTIM_ID_SIZE];       /* "" for a verdict */
+	const char *id_ref;          /* the entity's id: id below, or the one given */
+	char id[CTIM_ID_SIZE];       /* a drawn transient id */
 };
 
 /** Starts a verdict (the fields of ctim_verdict_new). 0 or the doc's status. */
@@ -427,7 +428,9 @@ int ctim_write_judgement(struct ctim_doc *d, struct ctim_bundle *b, const struct
                          const char *confidence, int priority, const char *source,
                          struct ctim_range valid_time);
 
-/** Starts an indicator; @p id NULL: transient:indicator-<uuid4>. */
+/** Starts an indicator; @p id NULL: transient:indicator-<uuid4>. A given
+ *  @p id (any length: CTIM ids may be URLs) is not copied; ctim_doc_id
+ *  returns it, so it must live as long as the doc is used. */
 int ctim_write_indicator(struct ctim_doc *d, struct ctim_bundle *b, const struct ctim_ctx *c,
                          const char *id, const char *producer, struct ctim_range valid_time);
 
@@ -441,7 +444,8 @@ int ctim_write_relationship(struct ctim_doc *d, struct ctim_bundle *b,
                             const struct ctim_ctx *c, const char *relationship_type,
                             const char *source_ref, const char *target_ref);
 
-/** The entity's id ("" for a verdict or after a failed start). */
+/** The entity's id ("" for a verdict or after a failed start); valid while
+ *  @p d is (and, for an indicator's given id, while that string is). */
 const char *ctim_doc_id(const struct ctim_doc *d);
 
 /** A string member or element; NULL @p value writes nothing (RELAYD_OK). */
