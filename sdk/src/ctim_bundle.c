@@ -55,7 +55,9 @@ int ctim_kind_from_name(const char *name, enum ctim_kind *kind)
  * a relay spent per request (see ctim_doc in relayd/ctim.h). */
 struct ctim_bundle {
 	uint32_t magic;
-	bool open; /* an entity is being written (ctim_doc) */
+	bool open;               /* an entity is being written (ctim_doc) */
+	enum ctim_kind open_kind; /* … of this kind, */
+	size_t open_start;       /* … from here in its text */
 	struct relayd_strbuf text[CTIM_KIND_COUNT];
 	size_t count[CTIM_KIND_COUNT];
 };
@@ -99,6 +101,8 @@ struct relayd_strbuf *ctim_bundle_entity_open(struct ctim_bundle *b, enum ctim_k
 	if (b->count[kind] > 0)
 		relayd_strbuf_append_char(t, ',');
 	b->open = true;
+	b->open_kind = kind;
+	b->open_start = *start;
 	return t;
 }
 
@@ -165,9 +169,13 @@ int ctim_bundle_append_data(const struct ctim_bundle *b, struct relayd_strbuf *o
 	for (int k = 0; b != NULL && k < CTIM_KIND_COUNT; k++) {
 		if (b->count[k] == 0)
 			continue;
+		/* An entity still being written is not part of the data (a plugin
+		 * that ends its call without ending a doc still sends valid JSON). */
+		size_t len = b->open && b->open_kind == (enum ctim_kind)k ? b->open_start
+		                                                           : b->text[k].len;
 		relayd_strbuf_printf(out, "%s\"%s\":{\"count\":%zu,\"docs\":[", first ? "" : ",",
 		                     kind_names[k], b->count[k]);
-		relayd_strbuf_append(out, b->text[k].data, b->text[k].len);
+		relayd_strbuf_append(out, b->text[k].data, len);
 		relayd_strbuf_append(out, "]}", 2);
 		first = false;
 	}

@@ -296,6 +296,11 @@ START_TEST(an_open_doc_holds_its_bundle)
 	json_t *o = ctim_observable("ip", "1.1.1.1");
 	ck_assert_int_eq(ctim_bundle_add(b, CTIM_VERDICT, ctim_verdict_new(&base, o, 1, ctim_from(0))),
 	                 RELAYD_EINVAL);
+	/* the data leaves out the entity being written: still valid JSON */
+	ctim_doc_string(&d, "source", "S");
+	char *text = data_text(b);
+	ck_assert_str_eq(text, "{}");
+	free(text);
 	ck_assert_int_eq(ctim_doc_end(&d), RELAYD_OK);
 	/* and steps after the end do nothing */
 	ck_assert_int_eq(ctim_doc_string(&d, "late", "x"), RELAYD_EINVAL);
@@ -304,6 +309,15 @@ START_TEST(an_open_doc_holds_its_bundle)
 	                 RELAYD_OK);
 	ck_assert_uint_eq(ctim_bundle_count(b, CTIM_SIGHTING), 1);
 	ck_assert_uint_eq(ctim_bundle_count(b, CTIM_VERDICT), 1);
+	/* a second sighting left open: the first one is sent, the open one is not */
+	ctim_write_sighting(&d, b, &base, 2, "Low", ctim_at(0));
+	text = data_text(b);
+	json_t *data = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	ck_assert_msg(data != NULL, "not JSON: %s", text);
+	ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(data, "sightings"), "docs")), 1);
+	json_decref(data);
+	free(text);
+	ctim_doc_abort(&d);
 	json_decref(o);
 	ctim_bundle_free(b);
 }
