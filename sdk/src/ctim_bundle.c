@@ -55,9 +55,9 @@ int ctim_kind_from_name(const char *name, enum ctim_kind *kind)
  * a relay spent per request (see ctim_doc in relayd/ctim.h). */
 struct ctim_bundle {
 	uint32_t magic;
-	bool open;               /* an entity is being written (ctim_doc) */
+	bool open;                /* an entity is being written (ctim_doc) */
 	enum ctim_kind open_kind; /* … of this kind, */
-	size_t open_start;       /* … from here in its text */
+	size_t open_start;        /* … from here in its text (where a drop rolls back to) */
 	struct relayd_strbuf text[CTIM_KIND_COUNT];
 	size_t count[CTIM_KIND_COUNT];
 };
@@ -89,48 +89,44 @@ void ctim_bundle_free(struct ctim_bundle *b)
 	free(b);
 }
 
-struct relayd_strbuf *ctim_bundle_entity_open(struct ctim_bundle *b, enum ctim_kind kind,
-                                              size_t *start)
+struct relayd_strbuf *ctim_bundle_entity_open(struct ctim_bundle *b, enum ctim_kind kind)
 {
 	if (!bundle_ok(b) || !kind_valid(kind) || b->open)
 		return NULL;
 	struct relayd_strbuf *t = &b->text[kind];
 	if (t->cap == 0) /* a few entities' worth: no regrowing for a usual answer */
 		relayd_strbuf_reserve(t, KIND_FIRST_CAP);
-	*start = t->len;
-	if (b->count[kind] > 0)
-		relayd_strbuf_append_char(t, ',');
 	b->open = true;
 	b->open_kind = kind;
-	b->open_start = *start;
+	b->open_start = t->len;
+	if (b->count[kind] > 0)
+		relayd_strbuf_append_char(t, ',');
 	return t;
 }
 
-void ctim_bundle_entity_close(struct ctim_bundle *b, enum ctim_kind kind, size_t start,
-                              bool keep)
+void ctim_bundle_entity_close(struct ctim_bundle *b, bool keep)
 {
-	struct relayd_strbuf *t = &b->text[kind];
+	struct relayd_strbuf *t = &b->text[b->open_kind];
 	b->open = false;
 	if (keep && t->status == RELAYD_OK) {
-		b->count[kind]++;
+		b->count[b->open_kind]++;
 		return;
 	}
-	t->len = start;
+	t->len = b->open_start;
 	if (t->data)
-		t->data[start] = '\0';
+		t->data[t->len] = '\0';
 }
 
 int ctim_bundle_add(struct ctim_bundle *b, enum ctim_kind kind, json_t *entity)
 {
 	const char *type = json_string_value(json_object_get(entity, "type"));
-	size_t start;
 	struct relayd_strbuf *t = NULL;
 
 	if (type != NULL && kind_valid(kind) && strcmp(type, kind_types[kind]) == 0)
-		t = ctim_bundle_entity_open(b, kind, &start);
+		t = ctim_bundle_entity_open(b, kind);
 	int rc = t != NULL ? relayd_json_append(t, entity) : RELAYD_EINVAL;
 	if (t != NULL)
-		ctim_bundle_entity_close(b, kind, start, rc == RELAYD_OK);
+		ctim_bundle_entity_close(b, rc == RELAYD_OK);
 	json_decref(entity);
 	return rc == RELAYD_OK && t->status != RELAYD_OK ? t->status : rc;
 }

@@ -11,15 +11,12 @@
 
 /**
  * Opens one entity of @p kind in @p b: the text the entity is written to,
- * with the separator from the previous entity already there. *start gets
- * the length to roll back to. NULL when @p b or @p kind is invalid or
- * another entity of @p b is open.
+ * with the separator from the previous entity already there. NULL when
+ * @p b or @p kind is invalid or another entity of @p b is open.
  */
-struct relayd_strbuf *ctim_bundle_entity_open(struct ctim_bundle *b, enum ctim_kind kind,
-                                              size_t *start);
+struct relayd_strbuf *ctim_bundle_entity_open(struct ctim_bundle *b, enum ctim_kind kind);
 
 /** Closes the open entity: counts it when @p keep, else removes its text. */
-void ctim_bundle_entity_close(struct ctim_bundle *b, enum ctim_kind kind, size_t start,
-                              bool keep);
+void ctim_bundle_entity_close(struct ctim_bundle *b, bool keep);
 
 #endif

@@ -238,10 +238,10 @@ int ctim_doc_external_reference(struct ctim_doc *d, const char *source_name,
 static int doc_begin(struct ctim_doc *d, struct ctim_bundle *b, const struct ctim_ctx *c,
                      enum ctim_kind kind, const char *id, bool valid)
 {
-	*d = (struct ctim_doc){.ctx = c, .kind = kind, .id_ref = ""};
+	*d = (struct ctim_doc){.ctx = c, .id_ref = ""};
 	if (!valid || c == NULL || (kind != CTIM_VERDICT && c->schema_version == NULL))
 		return doc_fail(d, RELAYD_EINVAL);
-	d->text = ctim_bundle_entity_open(b, kind, &d->start);
+	d->text = ctim_bundle_entity_open(b, kind);
 	if (d->text == NULL)
 		return doc_fail(d, RELAYD_EINVAL);
 	d->bundle = b;
@@ -333,7 +333,7 @@ int ctim_doc_end(struct ctim_doc *d)
 		strbuf_put_char(d->text, '}');
 		doc_status(d);
 	}
-	ctim_bundle_entity_close(d->bundle, d->kind, d->start, d->status == RELAYD_OK);
+	ctim_bundle_entity_close(d->bundle, d->status == RELAYD_OK);
 	d->bundle = NULL;
 	d->depth = 0;
 	return d->status;

@@ -408,8 +408,6 @@ struct ctim_doc {
 	struct ctim_bundle *bundle;  /* NULL when the start failed */
 	struct relayd_strbuf *text;  /* the bundle's text for this kind */
 	const struct ctim_ctx *ctx;
-	enum ctim_kind kind;
-	size_t start;                /* text length before the entity */
 	int status;                  /* the first failure, sticky */
 	unsigned depth;              /* open containers */
 	uint32_t has_member;         /* bit d: container d has a member */
