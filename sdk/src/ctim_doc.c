@@ -144,10 +144,9 @@ int ctim_doc_json(struct ctim_doc *d, const char *field, const json_t *value)
 		return doc_fail(d, RELAYD_EINVAL);
 	if (!value_start(d, field))
 		return d->status;
-	size_t before = d->text->len;
+	/* A failure may leave part of the value written; the failed doc is
+	 * dropped whole at its end. */
 	int rc = relayd_json_append(d->text, value);
-	if (rc != RELAYD_OK && d->text->status == RELAYD_OK)
-		d->text->len = before; /* the doc is dropped at its end anyway */
 	return rc != RELAYD_OK ? doc_fail(d, rc) : doc_status(d);
 }
 
