@@ -410,20 +410,26 @@ START_TEST(echo_fetch_transport_error_is_502)
 }
 END_TEST
 
+/* One test plugin (auth = static) behind a short deadline_ms (300). Caller frees. */
+static char *deadline_config(const char *plugin)
+{
+	return harness_printf("[relayd]\n"
+	                      "listen = 127.0.0.1:0\n"
+	                      "workers = 1\n"
+	                      "plugin_dir = %s\n"
+	                      "deadline_ms = 300\n"
+	                      "\n"
+	                      "[plugin.%s]\n"
+	                      "auth = static\n",
+	                      harness_env("PLUGIN_DIR"), plugin);
+}
+
 /* A handler that never ends its call is answered by the host at the deadline
  * (deadline_ms plus a short grace), in the mount's envelope, and relayd
  * keeps serving. No timing is asserted: only that an answer comes. */
 START_TEST(deadline_guard_answers_for_a_silent_plugin)
 {
-	char *cfg = harness_printf("[relayd]\n"
-	                           "listen = 127.0.0.1:0\n"
-	                           "workers = 1\n"
-	                           "plugin_dir = %s\n"
-	                           "deadline_ms = 300\n"
-	                           "\n"
-	                           "[plugin.echo]\n"
-	                           "auth = static\n",
-	                           harness_env("PLUGIN_DIR"));
+	char *cfg = deadline_config("echo");
 	struct harness_proc *p = harness_relayd_start(cfg);
 
 	assert_get(p, "/echo/never", 504,
@@ -465,15 +471,7 @@ static void assert_ctimw_answer(const struct harness_proc *p, const char *observ
  * none when the deadline answers for a plugin that wrote but never ended. */
 START_TEST(call_bundle_is_the_answer_data)
 {
-	char *cfg = harness_printf("[relayd]\n"
-	                           "listen = 127.0.0.1:0\n"
-	                           "workers = 1\n"
-	                           "plugin_dir = %s\n"
-	                           "deadline_ms = 300\n"
-	                           "\n"
-	                           "[plugin.ctimw]\n"
-	                           "auth = static\n",
-	                           harness_env("PLUGIN_DIR"));
+	char *cfg = deadline_config("ctimw");
 	struct harness_proc *p = harness_relayd_start(cfg);
 
 	assert_ctimw_answer(p, "[{\"type\":\"ip\",\"value\":\"1.2.3.4\"},"
